@@ -1,0 +1,205 @@
+//! Where requests go: the origin from `cluster` or `baseUrl`, and the two API URLs.
+
+use std::net::{Ipv4Addr, Ipv6Addr};
+
+use crate::validate::{cluster_host, Reason};
+
+/// The `https://{cluster}.cognitedata.com` origin of a cluster name.
+pub fn origin_from_cluster(cluster: &str) -> Result<String, Reason> {
+    cluster_host(cluster).map(|host| format!("https://{host}"))
+}
+
+const BASE_URL_REASON: Reason = "be an absolute https origin such as \"https://api.cognitedata.com\" (http only for localhost, 127.0.0.0/8 or [::1]), without user info, path, query or fragment";
+
+/// The origin a `baseUrl` names, normalised to lower-case scheme and host and no
+/// trailing slash.
+///
+/// Accepted: `https://host[:port][/]`, and `http://` only for a loopback host
+/// (`localhost`, `127.0.0.0/8`, `[::1]`). No user info, query, fragment or path.
+pub fn origin_from_base_url(base_url: &str) -> Result<String, Reason> {
+    let lower = base_url.to_ascii_lowercase();
+    let (secure, rest) = if let Some(rest) = lower.strip_prefix("https://") {
+        (true, rest)
+    } else if let Some(rest) = lower.strip_prefix("http://") {
+        (false, rest)
+    } else {
+        return Err(BASE_URL_REASON);
+    };
+    let authority = rest.strip_suffix('/').unwrap_or(rest);
+    let (host, port) = split_host_port(authority).ok_or(BASE_URL_REASON)?;
+    let loopback = match &host {
+        Host::Name(name) => name == "localhost",
+        Host::V4(ip) => ip.is_loopback(),
+        Host::V6(ip) => ip.is_loopback(),
+    };
+    if !secure && !loopback {
+        return Err(BASE_URL_REASON);
+    }
+    let scheme = if secure { "https" } else { "http" };
+    Ok(match port {
+        Some(port) => format!("{scheme}://{authority_host}:{port}", authority_host = host.text()),
+        None => format!("{scheme}://{}", host.text()),
+    })
+}
+
+enum Host {
+    Name(String),
+    V4(Ipv4Addr),
+    V6(Ipv6Addr),
+}
+
+impl Host {
+    fn text(&self) -> String {
+        match self {
+            Host::Name(name) => name.clone(),
+            Host::V4(ip) => ip.to_string(),
+            Host::V6(ip) => format!("[{ip}]"),
+        }
+    }
+}
+
+/// Splits `host[:port]`; `None` when either part is malformed.
+fn split_host_port(authority: &str) -> Option<(Host, Option<u16>)> {
+    let (host_text, port_text) = if let Some(rest) = authority.strip_prefix('[') {
+        let (inside, after) = rest.split_once(']')?;
+        let port = match after {
+            "" => None,
+            _ => Some(after.strip_prefix(':')?),
+        };
+        return Some((Host::V6(inside.parse().ok()?), parse_port(port)?));
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    };
+    let port = parse_port(port_text)?;
+    if host_text.chars().all(|c| c.is_ascii_digit() || c == '.') {
+        // All digits and dots: it must be a full dotted IPv4 address.
+        return Some((Host::V4(host_text.parse().ok()?), port));
+    }
+    let labels_ok = host_text.len() <= 253
+        && host_text.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        });
+    labels_ok.then(|| (Host::Name(host_text.to_owned()), port))
+}
+
+/// `None` for a malformed port; `Some(None)` when there is none.
+#[allow(clippy::option_option)]
+fn parse_port(port: Option<&str>) -> Option<Option<u16>> {
+    match port {
+        None => Some(None),
+        Some(p) if !p.is_empty() && p.len() <= 5 && p.chars().all(|c| c.is_ascii_digit()) => {
+            match p.parse::<u16>() {
+                Ok(0) | Err(_) => None,
+                Ok(n) => Some(Some(n)),
+            }
+        }
+        Some(_) => None,
+    }
+}
+
+/// `POST {origin}/api/v1/projects/{project}/sessions`.
+pub fn sessions_url(origin: &str, project: &str) -> String {
+    format!("{origin}/api/v1/projects/{project}/sessions")
+}
+
+/// `POST {origin}/api/v1/projects/{project}/workflows/executions/{executionId}/retry`.
+pub fn retry_url(origin: &str, project: &str, execution_id: &str) -> String {
+    format!("{origin}/api/v1/projects/{project}/workflows/executions/{execution_id}/retry")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cluster_origins() {
+        assert_eq!(
+            origin_from_cluster("westeurope-1").as_deref(),
+            Ok("https://westeurope-1.cognitedata.com")
+        );
+        assert!(origin_from_cluster("evil.com/").is_err());
+    }
+
+    #[test]
+    fn good_base_urls() {
+        for (input, want) in [
+            ("https://api.cognitedata.com", "https://api.cognitedata.com"),
+            ("https://api.cognitedata.com/", "https://api.cognitedata.com"),
+            ("HTTPS://API.CogniteData.com", "https://api.cognitedata.com"),
+            ("https://example.com:8443", "https://example.com:8443"),
+            ("https://10.0.0.1", "https://10.0.0.1"),
+            ("https://[2001:db8::1]:443/", "https://[2001:db8::1]:443"),
+            ("http://localhost", "http://localhost"),
+            ("http://localhost:8080/", "http://localhost:8080"),
+            ("http://127.0.0.1:3000", "http://127.0.0.1:3000"),
+            ("http://127.200.3.4", "http://127.200.3.4"),
+            ("http://[::1]:9000", "http://[::1]:9000"),
+            ("https://a-b.c", "https://a-b.c"),
+        ] {
+            assert_eq!(origin_from_base_url(input).as_deref(), Ok(want), "{input}");
+        }
+    }
+
+    #[test]
+    fn bad_base_urls() {
+        for bad in [
+            "",
+            "api.cognitedata.com",
+            "//api.cognitedata.com",
+            "ftp://api.cognitedata.com",
+            "http://api.cognitedata.com",
+            "http://128.0.0.1",
+            "http://10.0.0.1",
+            "http://[::2]",
+            "http://localhost.evil.com",
+            "https://user:pw@api.cognitedata.com",
+            "https://user@api.cognitedata.com",
+            "https://api.cognitedata.com/api/v1",
+            "https://api.cognitedata.com//",
+            "https://api.cognitedata.com?x=1",
+            "https://api.cognitedata.com/?x=1",
+            "https://api.cognitedata.com#f",
+            "https://api.cognitedata.com:",
+            "https://api.cognitedata.com:0",
+            "https://api.cognitedata.com:65536",
+            "https://api.cognitedata.com:12a",
+            "https://",
+            "https:///",
+            "https://exa mple.com",
+            "https://-a.com",
+            "https://a..com",
+            "https://a.com.",
+            "https://[::1",
+            "https://[zz]",
+            "https://[::1]x",
+            "https://1.2.3",
+            "https://999.1.1.1",
+            "https://ex_ample.com",
+            " https://api.cognitedata.com",
+            "https://api.cognitedata.com\n",
+            "https://\u{0}",
+            "https://bücher.de",
+            "https:\\\\api.cognitedata.com",
+        ] {
+            assert!(origin_from_base_url(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn urls() {
+        assert_eq!(
+            sessions_url("https://api.cognitedata.com", "proj"),
+            "https://api.cognitedata.com/api/v1/projects/proj/sessions"
+        );
+        assert_eq!(
+            retry_url("http://127.0.0.1:1", "p-1", "059edaa4-a17a-4102-910e-2c3591500cce"),
+            "http://127.0.0.1:1/api/v1/projects/p-1/workflows/executions/059edaa4-a17a-4102-910e-2c3591500cce/retry"
+        );
+    }
+}

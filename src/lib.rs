@@ -1,0 +1,54 @@
+//! # cdf-workflow-retry
+//!
+//! Retry a failed Cognite Data Fusion (CDF) workflow execution from any
+//! JavaScript runtime. Compiled to WebAssembly, the crate exports one async
+//! function, `retryExecution(options)`, and the type guard `isCdfError(e)`.
+//!
+//! ```js
+//! import { retryExecution, isCdfError } from "cdf-workflow-retry";
+//! const execution = await retryExecution({
+//!   project: "my-project",
+//!   cluster: "westeurope-1",
+//!   token: () => getAccessToken(),
+//!   executionId: "059edaa4-a17a-4102-910e-2c3591500cce",
+//! });
+//! ```
+//!
+//! The crate is two layers:
+//! - a pure Rust core with no JavaScript types, tested natively with `cargo test`:
+//!   [`value`] (JS values as data), [`validate`] and [`options`] (the options
+//!   rules), [`endpoint`] (URLs), [`session`] and [`execution`] (request bodies
+//!   and answer checks), [`error`] (the error model), [`retry`] (retry decisions),
+//!   [`secret`] (secrets that never print);
+//! - `js`, the thin wasm-bindgen layer (only on `wasm32`): converts values,
+//!   drives fetch through gloo-net, waits, and builds the JavaScript error.
+#![deny(missing_docs, missing_debug_implementations)]
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::indexing_slicing,
+        clippy::unreachable,
+        clippy::todo,
+        clippy::unimplemented,
+        clippy::exit
+    )
+)]
+
+pub mod endpoint;
+pub mod error;
+pub mod execution;
+pub mod options;
+pub mod retry;
+pub mod secret;
+pub mod session;
+pub mod validate;
+pub mod value;
+
+#[cfg(target_arch = "wasm32")]
+mod js;
+
+/// The `x-cdp-sdk` header value: `cdf-workflow-retry:<version>`.
+pub const SDK_HEADER: &str = concat!("cdf-workflow-retry:", env!("CARGO_PKG_VERSION"));

@@ -1,0 +1,218 @@
+//! Retry decisions: what to do after which outcome, and how long to wait.
+//!
+//! A nonce binds at most once, so an answer that leaves open whether the retry
+//! was processed (502, 503, 504, a network failure, `cdf-is-auto-retryable`)
+//! is only retried with a fresh session, and never when the caller owns the nonce.
+
+use std::time::{Duration, UNIX_EPOCH};
+
+use crate::error::Operation;
+
+/// Longest wait between attempts without a `Retry-After`, in milliseconds.
+pub const MAX_BACKOFF_MS: f64 = 30_000.0;
+/// Wait before the first retry, doubled for each later one, in milliseconds.
+pub const BASE_BACKOFF_MS: f64 = 500.0;
+
+/// How one HTTP request ended, as far as retrying cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// An answer with a non-2xx status.
+    Status {
+        /// The HTTP status.
+        status: u16,
+        /// The answer had `cdf-is-auto-retryable: true`.
+        auto_retryable: bool,
+    },
+    /// The fetch failed before a complete answer (DNS, refused, reset).
+    Network,
+}
+
+/// What to do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Send the same request again (same nonce).
+    Resend,
+    /// Create a new session, then send the retry with the new nonce.
+    ResendWithNewSession,
+    /// Ask the token provider again, and resend if the token changed.
+    RefreshToken,
+    /// Give up with this outcome's error.
+    Fail,
+}
+
+/// What the call knows beyond the outcome itself.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Situation {
+    /// The request that ended.
+    pub operation: Operation,
+    /// The module created the nonce (so it may make another).
+    pub nonce_is_ours: bool,
+    /// The token comes from a provider that has not been asked again yet.
+    pub can_refresh_token: bool,
+    /// Retries of this request so far (`n`).
+    pub retries: u32,
+    /// `maxRetries`.
+    pub max_retries: u32,
+}
+
+/// The contract's retry rules, in one place.
+pub fn decide(outcome: Outcome, s: Situation) -> Action {
+    if let Outcome::Status { status: 401, .. } = outcome {
+        return if s.can_refresh_token { Action::RefreshToken } else { Action::Fail };
+    }
+    if s.retries >= s.max_retries {
+        return Action::Fail;
+    }
+    let ambiguous_status = |status: u16| matches!(status, 502..=504);
+    match (s.operation, outcome) {
+        (_, Outcome::Status { status: 429, .. }) => Action::Resend,
+        (Operation::CreateSession, Outcome::Network) => Action::Resend,
+        (Operation::CreateSession, Outcome::Status { status, .. }) if ambiguous_status(status) => Action::Resend,
+        (Operation::CreateSession, Outcome::Status { .. }) => Action::Fail,
+        (Operation::RetryExecution, outcome) => {
+            let ambiguous = match outcome {
+                Outcome::Network => true,
+                Outcome::Status { status, auto_retryable } => ambiguous_status(status) || auto_retryable,
+            };
+            if ambiguous && s.nonce_is_ours {
+                Action::ResendWithNewSession
+            } else {
+                Action::Fail
+            }
+        }
+    }
+}
+
+/// The wait a `Retry-After` value asks for, in milliseconds: delta-seconds,
+/// or an HTTP date compared with `now_ms`. `None` when it is neither.
+pub fn retry_after_ms(header: &str, now_ms: f64) -> Option<f64> {
+    let header = header.trim();
+    if !header.is_empty() && header.len() <= 10 && header.bytes().all(|b| b.is_ascii_digit()) {
+        return header.parse::<u64>().ok().map(|secs| secs as f64 * 1000.0);
+    }
+    let when = httpdate::parse_http_date(header).ok()?;
+    let when_ms = when.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_millis() as f64;
+    Some((when_ms - now_ms).max(0.0))
+}
+
+/// The wait before retry `n` (counted from 0): `Retry-After` when given and
+/// valid, else full jitter, `random01 × min(30 s, 0.5 s × 2^n)` with `random01` in [0, 1).
+pub fn wait_ms(n: u32, retry_after: Option<&str>, now_ms: f64, random01: f64) -> f64 {
+    if let Some(ms) = retry_after.and_then(|h| retry_after_ms(h, now_ms)) {
+        return ms;
+    }
+    let cap = (BASE_BACKOFF_MS * 2f64.powi(n.min(30) as i32)).min(MAX_BACKOFF_MS);
+    let r = if random01.is_nan() { 0.0 } else { random01.clamp(0.0, 1.0) };
+    r * cap
+}
+
+/// Whether a wait started at `now_ms` ends before the deadline. A wait that
+/// would pass it is not started: the call fails at once with the last error.
+pub fn wait_fits(now_ms: f64, wait_ms: f64, deadline_ms: f64) -> bool {
+    now_ms + wait_ms < deadline_ms
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sit(operation: Operation, nonce_is_ours: bool) -> Situation {
+        Situation { operation, nonce_is_ours, can_refresh_token: false, retries: 0, max_retries: 3 }
+    }
+
+    fn status(status: u16) -> Outcome {
+        Outcome::Status { status, auto_retryable: false }
+    }
+
+    #[test]
+    fn retry_call_rules() {
+        let ours = sit(Operation::RetryExecution, true);
+        let theirs = sit(Operation::RetryExecution, false);
+        assert_eq!(decide(status(429), ours), Action::Resend);
+        assert_eq!(decide(status(429), theirs), Action::Resend);
+        for s in [502, 503, 504] {
+            assert_eq!(decide(status(s), ours), Action::ResendWithNewSession, "{s}");
+            assert_eq!(decide(status(s), theirs), Action::Fail, "{s}");
+        }
+        assert_eq!(decide(Outcome::Network, ours), Action::ResendWithNewSession);
+        assert_eq!(decide(Outcome::Network, theirs), Action::Fail);
+        let auto = Outcome::Status { status: 500, auto_retryable: true };
+        assert_eq!(decide(auto, ours), Action::ResendWithNewSession);
+        assert_eq!(decide(auto, theirs), Action::Fail);
+        let auto400 = Outcome::Status { status: 409, auto_retryable: true };
+        assert_eq!(decide(auto400, ours), Action::ResendWithNewSession);
+        for s in [400, 403, 404, 409, 422, 500, 501, 505, 599] {
+            assert_eq!(decide(status(s), ours), Action::Fail, "{s}");
+        }
+    }
+
+    #[test]
+    fn session_call_rules() {
+        let s = sit(Operation::CreateSession, true);
+        for st in [429, 502, 503, 504] {
+            assert_eq!(decide(status(st), s), Action::Resend, "{st}");
+        }
+        assert_eq!(decide(Outcome::Network, s), Action::Resend);
+        for st in [400, 403, 404, 500, 501] {
+            assert_eq!(decide(status(st), s), Action::Fail, "{st}");
+        }
+        assert_eq!(decide(Outcome::Status { status: 500, auto_retryable: true }, s), Action::Fail);
+    }
+
+    #[test]
+    fn unauthorized_refreshes_a_provider_token_once() {
+        let mut s = sit(Operation::RetryExecution, false);
+        assert_eq!(decide(status(401), s), Action::Fail);
+        s.can_refresh_token = true;
+        assert_eq!(decide(status(401), s), Action::RefreshToken);
+        s.retries = 3; // a refresh is not a retry: the budget does not matter
+        assert_eq!(decide(status(401), s), Action::RefreshToken);
+    }
+
+    #[test]
+    fn max_retries_bounds_every_retry() {
+        let mut s = sit(Operation::RetryExecution, true);
+        s.max_retries = 0;
+        assert_eq!(decide(status(429), s), Action::Fail);
+        assert_eq!(decide(status(503), s), Action::Fail);
+        s.max_retries = 2;
+        s.retries = 1;
+        assert_eq!(decide(status(429), s), Action::Resend);
+        s.retries = 2;
+        assert_eq!(decide(status(429), s), Action::Fail);
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        assert_eq!(retry_after_ms("3", 0.0), Some(3000.0));
+        assert_eq!(retry_after_ms(" 0 ", 0.0), Some(0.0));
+        let now = 784_111_777_000.0; // Sun, 06 Nov 1994 08:49:37 GMT
+        assert_eq!(retry_after_ms("Sun, 06 Nov 1994 08:49:39 GMT", now), Some(2000.0));
+        assert_eq!(retry_after_ms("Sunday, 06-Nov-94 08:49:40 GMT", now), Some(3000.0));
+        assert_eq!(retry_after_ms("Sun Nov  6 08:49:41 1994", now), Some(4000.0));
+        assert_eq!(retry_after_ms("Sun, 06 Nov 1994 08:00:00 GMT", now), Some(0.0));
+        for bad in ["", "-1", "1.5", "soon", "99999999999", "Sun, 32 Nov 1994 08:49:37 GMT"] {
+            assert_eq!(retry_after_ms(bad, now), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn full_jitter_bounds() {
+        assert_eq!(wait_ms(0, None, 0.0, 0.0), 0.0);
+        assert_eq!(wait_ms(0, None, 0.0, 1.0), 500.0);
+        assert_eq!(wait_ms(1, None, 0.0, 1.0), 1000.0);
+        assert_eq!(wait_ms(3, None, 0.0, 0.5), 2000.0);
+        assert_eq!(wait_ms(6, None, 0.0, 1.0), 30_000.0);
+        assert_eq!(wait_ms(100, None, 0.0, 1.0), 30_000.0);
+        assert_eq!(wait_ms(0, Some("2"), 0.0, 0.9), 2000.0);
+        assert_eq!(wait_ms(0, Some("junk"), 0.0, 1.0), 500.0);
+        assert_eq!(wait_ms(0, None, 0.0, f64::NAN), 0.0);
+    }
+
+    #[test]
+    fn deadline() {
+        assert!(wait_fits(0.0, 10.0, 11.0));
+        assert!(!wait_fits(0.0, 10.0, 10.0));
+        assert!(!wait_fits(5.0, 10.0, 11.0));
+    }
+}

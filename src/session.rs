@@ -1,0 +1,139 @@
+//! The sessions call: its request bodies and the nonce in its answer.
+
+use serde::Serialize;
+
+use crate::options::ClientCredentials;
+use crate::value::Value;
+
+/// `{"items":[item]}`, the body of `POST /sessions`.
+#[derive(Debug, Serialize)]
+pub struct CreateSessionBody<'a> {
+    /// Exactly one item.
+    pub items: [SessionItem<'a>; 1],
+}
+
+/// One session to create.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+pub enum SessionItem<'a> {
+    /// `{"tokenExchange":true}`: a session from the caller's token.
+    TokenExchange {
+        /// Always `true`.
+        #[serde(rename = "tokenExchange")]
+        token_exchange: bool,
+    },
+    /// `{"clientId":…,"clientSecret":…}`.
+    ClientCredentials {
+        /// The client id.
+        #[serde(rename = "clientId")]
+        client_id: &'a str,
+        /// The client secret.
+        #[serde(rename = "clientSecret")]
+        client_secret: &'a str,
+    },
+}
+
+impl<'a> CreateSessionBody<'a> {
+    /// The body for a token-exchange session.
+    pub fn token_exchange() -> Self {
+        CreateSessionBody { items: [SessionItem::TokenExchange { token_exchange: true }] }
+    }
+
+    /// The body for a client-credentials session.
+    pub fn client_credentials(c: &'a ClientCredentials) -> Self {
+        CreateSessionBody {
+            items: [SessionItem::ClientCredentials {
+                client_id: &c.client_id,
+                client_secret: c.client_secret.expose(),
+            }],
+        }
+    }
+}
+
+/// `{"authentication":{"nonce":…}}`, the body of the retry call.
+#[derive(Debug, Serialize)]
+pub struct RetryBody<'a> {
+    /// The session to run the retried execution with.
+    pub authentication: Authentication<'a>,
+}
+
+/// The `authentication` object of [`RetryBody`].
+#[derive(Debug, Serialize)]
+pub struct Authentication<'a> {
+    /// The session nonce.
+    pub nonce: &'a str,
+}
+
+impl<'a> RetryBody<'a> {
+    /// The retry body for a nonce.
+    pub fn new(nonce: &'a str) -> Self {
+        RetryBody { authentication: Authentication { nonce } }
+    }
+}
+
+/// `items[0].nonce` of a sessions answer, or the field at fault.
+pub fn nonce_from_answer(body: &Value) -> Result<String, (String, &'static str)> {
+    let first = match body.get("items") {
+        Some(Value::Array(items)) => items.first(),
+        _ => return Err(("items".to_owned(), "is not an array")),
+    };
+    let Some(first) = first else {
+        return Err(("items".to_owned(), "is empty"));
+    };
+    match first.get("nonce") {
+        Some(Value::String(n)) if crate::validate::nonce(n).is_ok() => Ok(n.clone()),
+        Some(Value::String(_)) => Err(("items[0].nonce".to_owned(), "is not a usable nonce")),
+        None | Some(Value::Undefined) => Err(("items[0].nonce".to_owned(), "is missing")),
+        Some(_) => Err(("items[0].nonce".to_owned(), "is not a string")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::Secret;
+
+    #[test]
+    fn bodies_serialize_exactly() {
+        assert_eq!(
+            serde_json::to_string(&CreateSessionBody::token_exchange()).ok().as_deref(),
+            Some(r#"{"items":[{"tokenExchange":true}]}"#)
+        );
+        let c = ClientCredentials { client_id: "id\"1".into(), client_secret: Secret::new("s\\2") };
+        assert_eq!(
+            serde_json::to_string(&CreateSessionBody::client_credentials(&c)).ok().as_deref(),
+            Some(r#"{"items":[{"clientId":"id\"1","clientSecret":"s\\2"}]}"#)
+        );
+        assert_eq!(
+            serde_json::to_string(&RetryBody::new("abc")).ok().as_deref(),
+            Some(r#"{"authentication":{"nonce":"abc"}}"#)
+        );
+    }
+
+    fn answer(items: Value) -> Value {
+        Value::Object(vec![("items".into(), items)])
+    }
+
+    #[test]
+    fn nonce_is_items_0_nonce() {
+        let item = Value::Object(vec![
+            ("id".into(), Value::Number(1.0)),
+            ("nonce".into(), Value::String("n0nce".into())),
+        ]);
+        assert_eq!(nonce_from_answer(&answer(Value::Array(vec![item]))).as_deref(), Ok("n0nce"));
+    }
+
+    #[test]
+    fn bad_answers_name_the_field() {
+        let field = |v: Value| nonce_from_answer(&v).expect_err("fails").0;
+        assert_eq!(field(Value::Null), "items");
+        assert_eq!(field(answer(Value::Null)), "items");
+        assert_eq!(field(answer(Value::Array(vec![]))), "items");
+        assert_eq!(field(answer(Value::Array(vec![Value::Object(vec![])]))), "items[0].nonce");
+        assert_eq!(field(answer(Value::Array(vec![Value::Null]))), "items[0].nonce");
+        let bad_nonce = |n: Value| answer(Value::Array(vec![Value::Object(vec![("nonce".into(), n)])]));
+        assert_eq!(field(bad_nonce(Value::Number(1.0))), "items[0].nonce");
+        assert_eq!(field(bad_nonce(Value::String(String::new()))), "items[0].nonce");
+        assert_eq!(field(bad_nonce(Value::String("a b".into()))), "items[0].nonce");
+    }
+}
