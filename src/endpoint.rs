@@ -37,7 +37,10 @@ pub fn origin_from_base_url(base_url: &str) -> Result<String, Reason> {
     }
     let scheme = if secure { "https" } else { "http" };
     Ok(match port {
-        Some(port) => format!("{scheme}://{authority_host}:{port}", authority_host = host.text()),
+        Some(port) => format!(
+            "{scheme}://{authority_host}:{port}",
+            authority_host = host.text()
+        ),
         None => format!("{scheme}://{}", host.text()),
     })
 }
@@ -130,7 +133,10 @@ mod tests {
     fn good_base_urls() {
         for (input, want) in [
             ("https://api.cognitedata.com", "https://api.cognitedata.com"),
-            ("https://api.cognitedata.com/", "https://api.cognitedata.com"),
+            (
+                "https://api.cognitedata.com/",
+                "https://api.cognitedata.com",
+            ),
             ("HTTPS://API.CogniteData.com", "https://api.cognitedata.com"),
             ("https://example.com:8443", "https://example.com:8443"),
             ("https://10.0.0.1", "https://10.0.0.1"),

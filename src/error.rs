@@ -71,11 +71,11 @@ pub struct CdfError {
     pub operation: Option<Operation>,
     /// The HTTP status, for `api`.
     pub status: Option<u16>,
-    /// `error.code` of a CDF error body.
+    /// `error.code` of a CDF error body, when it is a number (else it goes to `extra`).
     pub code: Option<f64>,
-    /// `error.missing` of a CDF error body.
+    /// `error.missing` of a CDF error body, when it is an array (else it goes to `extra`).
     pub missing: Option<Value>,
-    /// `error.duplicated` of a CDF error body.
+    /// `error.duplicated` of a CDF error body, when it is an array (else it goes to `extra`).
     pub duplicated: Option<Value>,
     /// Other keys of a CDF error body's `error` object.
     pub extra: Option<Vec<(String, Value)>>,
@@ -137,7 +137,11 @@ impl CdfError {
     /// The fetch failed before an answer; `detail` is the platform's message.
     pub fn network(operation: Operation, detail: &str, redactor: &Redactor) -> Self {
         let detail = one_line(&redactor.redact(detail), MAX_EXCERPT);
-        let detail = if detail.is_empty() { "fetch failed".to_owned() } else { detail };
+        let detail = if detail.is_empty() {
+            "fetch failed".to_owned()
+        } else {
+            detail
+        };
         CdfError::new(
             ErrorKind::Network,
             Some(operation),
@@ -191,8 +195,12 @@ impl CdfError {
                     match (key.as_str(), value) {
                         ("message", Value::String(m)) => message = Some(m.clone()),
                         ("code", Value::Number(n)) => e.code = Some(*n),
-                        ("missing", v) => e.missing = Some(redact_value(v, redactor)),
-                        ("duplicated", v) => e.duplicated = Some(redact_value(v, redactor)),
+                        ("missing", v @ Value::Array(_)) => {
+                            e.missing = Some(redact_value(v, redactor))
+                        }
+                        ("duplicated", v @ Value::Array(_)) => {
+                            e.duplicated = Some(redact_value(v, redactor))
+                        }
                         (k, v) => extra.push((redact_str(k, redactor), redact_value(v, redactor))),
                     }
                 }
@@ -233,7 +241,9 @@ impl CdfError {
 fn hint(status: u16, operation: Operation) -> &'static str {
     match (status, operation) {
         (401, _) => " (check the token: it is missing, expired or not valid for this project)",
-        (403, Operation::CreateSession) => " (the token lacks sessionsAcl:CREATE, or the client credentials are wrong)",
+        (403, Operation::CreateSession) => {
+            " (the token lacks sessionsAcl:CREATE, or the client credentials are wrong)"
+        }
         (403, Operation::RetryExecution) => " (the token lacks workflowOrchestrationACL:WRITE)",
         (404, _) => " (check project and executionId)",
         (429, _) => " (rate limited: try again later)",
@@ -250,7 +260,9 @@ fn redact_str(s: &str, redactor: &Redactor) -> String {
 fn redact_value(v: &Value, redactor: &Redactor) -> Value {
     match v {
         Value::String(s) => Value::String(redactor.redact(s)),
-        Value::Array(items) => Value::Array(items.iter().map(|i| redact_value(i, redactor)).collect()),
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|i| redact_value(i, redactor)).collect())
+        }
         Value::Object(entries) => Value::Object(
             entries
                 .iter()
@@ -267,7 +279,12 @@ mod tests {
     use crate::secret::Secret;
 
     fn obj(entries: Vec<(&str, Value)>) -> Value {
-        Value::Object(entries.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
+        Value::Object(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+        )
     }
 
     #[test]
@@ -287,8 +304,14 @@ mod tests {
             "error",
             obj(vec![
                 ("code", Value::Number(404.0)),
-                ("message", Value::String("Workflow execution not found".into())),
-                ("missing", Value::Array(vec![obj(vec![("id", Value::String("x".into()))])])),
+                (
+                    "message",
+                    Value::String("Workflow execution not found".into()),
+                ),
+                (
+                    "missing",
+                    Value::Array(vec![obj(vec![("id", Value::String("x".into()))])]),
+                ),
                 ("duplicated", Value::Array(vec![])),
                 ("hint", Value::String("h".into())),
             ]),
@@ -305,9 +328,18 @@ mod tests {
         assert_eq!(e.status, Some(404));
         assert_eq!(e.code, Some(404.0));
         assert_eq!(e.request_id.as_deref(), Some("req-1"));
-        assert_eq!(e.missing, Some(Value::Array(vec![obj(vec![("id", Value::String("x".into()))])])));
+        assert_eq!(
+            e.missing,
+            Some(Value::Array(vec![obj(vec![(
+                "id",
+                Value::String("x".into())
+            )])]))
+        );
         assert_eq!(e.duplicated, Some(Value::Array(vec![])));
-        assert_eq!(e.extra, Some(vec![("hint".to_owned(), Value::String("h".into()))]));
+        assert_eq!(
+            e.extra,
+            Some(vec![("hint".to_owned(), Value::String("h".into()))])
+        );
         assert!(!e.retryable);
         assert!(e.message.contains("404"));
         assert!(e.message.contains("Workflow execution not found"));
@@ -317,7 +349,14 @@ mod tests {
     #[test]
     fn api_error_from_html() {
         let html = "<html><body><h1>502 Bad Gateway</h1>\n<p>nginx</p></body></html>";
-        let e = CdfError::api(Operation::CreateSession, 502, html, None, None, &Redactor::default());
+        let e = CdfError::api(
+            Operation::CreateSession,
+            502,
+            html,
+            None,
+            None,
+            &Redactor::default(),
+        );
         assert_eq!(e.status, Some(502));
         assert!(e.retryable);
         assert_eq!(e.code, None);
@@ -328,10 +367,24 @@ mod tests {
     #[test]
     fn api_error_from_json_that_is_not_a_cdf_error() {
         let v = obj(vec![("error", Value::String("nope".into()))]);
-        let e = CdfError::api(Operation::RetryExecution, 500, "{\"error\":\"nope\"}", Some(&v), None, &Redactor::default());
+        let e = CdfError::api(
+            Operation::RetryExecution,
+            500,
+            "{\"error\":\"nope\"}",
+            Some(&v),
+            None,
+            &Redactor::default(),
+        );
         assert!(e.message.contains("nope"));
         assert_eq!(e.code, None);
-        let e = CdfError::api(Operation::RetryExecution, 400, "", None, None, &Redactor::default());
+        let e = CdfError::api(
+            Operation::RetryExecution,
+            400,
+            "",
+            None,
+            None,
+            &Redactor::default(),
+        );
         assert!(e.message.contains("no error message"));
     }
 
@@ -348,19 +401,43 @@ mod tests {
         )]);
         let e = CdfError::api(Operation::RetryExecution, 400, "", Some(&body), None, &r);
         assert!(!format!("{e:?}").contains("sekret-nonce"));
-        let e = CdfError::api(Operation::RetryExecution, 400, "<b>sekret-nonce</b>", None, None, &r);
+        let e = CdfError::api(
+            Operation::RetryExecution,
+            400,
+            "<b>sekret-nonce</b>",
+            None,
+            None,
+            &r,
+        );
         assert!(!e.message.contains("sekret-nonce"));
     }
 
     #[test]
     fn retryable_statuses() {
-        for (status, retryable) in [(400, false), (401, false), (404, false), (429, true), (500, true), (503, true), (599, true)] {
-            let e = CdfError::api(Operation::RetryExecution, status, "", None, None, &Redactor::default());
+        for (status, retryable) in [
+            (400, false),
+            (401, false),
+            (404, false),
+            (429, true),
+            (500, true),
+            (503, true),
+            (599, true),
+        ] {
+            let e = CdfError::api(
+                Operation::RetryExecution,
+                status,
+                "",
+                None,
+                None,
+                &Redactor::default(),
+            );
             assert_eq!(e.retryable, retryable, "{status}");
         }
         assert!(CdfError::network(Operation::CreateSession, "x", &Redactor::default()).retryable);
         assert!(CdfError::timeout(Operation::CreateSession, 5).retryable);
         assert!(!CdfError::aborted(Operation::CreateSession).retryable);
-        assert!(!CdfError::invalid_response(Operation::CreateSession, "id", "is missing").retryable);
+        assert!(
+            !CdfError::invalid_response(Operation::CreateSession, "id", "is missing").retryable
+        );
     }
 }

@@ -44,12 +44,16 @@ fn required<'a>(body: &'a Value, field: &str) -> Result<&'a Value, Fault> {
 }
 
 fn string_field(v: &Value, field: &str) -> Result<String, Fault> {
-    v.as_str().map(str::to_owned).ok_or_else(|| fault(field, "is not a string"))
+    v.as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| fault(field, "is not a string"))
 }
 
 fn uuid_field(v: &Value, field: &str) -> Result<String, Fault> {
     let s = string_field(v, field)?;
-    crate::validate::uuid(&s).map(|_| s).map_err(|_| fault(field, "is not a UUID"))
+    crate::validate::uuid(&s)
+        .map(|_| s)
+        .map_err(|_| fault(field, "is not a UUID"))
 }
 
 /// A non-negative integer timestamp.
@@ -65,7 +69,9 @@ fn optional<T>(
     field: &str,
     check: impl Fn(&Value, &str) -> Result<T, Fault>,
 ) -> Result<Option<T>, Fault> {
-    body.get_present(field, true).map(|v| check(v, field)).transpose()
+    body.get_present(field, true)
+        .map(|v| check(v, field))
+        .transpose()
 }
 
 /// Checks a 2xx answer of the retry endpoint. Unknown fields are dropped; a
@@ -75,9 +81,11 @@ pub fn check_execution(body: &Value) -> Result<WorkflowExecution, Fault> {
         return Err(fault("body", "is not a JSON object"));
     }
     let id = uuid_field(required(body, "id")?, "id")?;
-    let workflow_external_id = string_field(required(body, "workflowExternalId")?, "workflowExternalId")?;
+    let workflow_external_id =
+        string_field(required(body, "workflowExternalId")?, "workflowExternalId")?;
     let status = string_field(required(body, "status")?, "status")?;
-    let engine_execution_id = uuid_field(required(body, "engineExecutionId")?, "engineExecutionId")?;
+    let engine_execution_id =
+        uuid_field(required(body, "engineExecutionId")?, "engineExecutionId")?;
     let created_time = time_field(required(body, "createdTime")?, "createdTime")?;
     let metadata = match required(body, "metadata")? {
         Value::Object(entries) => entries
@@ -160,7 +168,15 @@ mod tests {
             ("surprise", Some(s("x"))),
         ]);
         let e = check_execution(&v).expect("valid");
-        assert_eq!((e.version, e.start_time, e.end_time, e.reason_for_incompletion), (None, None, None, None));
+        assert_eq!(
+            (
+                e.version,
+                e.start_time,
+                e.end_time,
+                e.reason_for_incompletion
+            ),
+            (None, None, None, None)
+        );
     }
 
     #[test]
@@ -171,7 +187,10 @@ mod tests {
 
     #[test]
     fn metadata_keys_are_plain_data() {
-        let md = Value::Object(vec![("__proto__".into(), s("x")), ("constructor".into(), s("y"))]);
+        let md = Value::Object(vec![
+            ("__proto__".into(), s("x")),
+            ("constructor".into(), s("y")),
+        ]);
         let e = check_execution(&with(vec![("metadata", Some(md))])).expect("valid");
         assert_eq!(e.metadata[0].0, "__proto__");
     }
@@ -197,21 +216,30 @@ mod tests {
             ("metadata", None),
             ("metadata", Some(Value::Null)),
             ("metadata", Some(Value::Array(vec![]))),
-            ("metadata", Some(Value::Object(vec![("k".into(), Value::Number(1.0))]))),
+            (
+                "metadata",
+                Some(Value::Object(vec![("k".into(), Value::Number(1.0))])),
+            ),
             ("version", Some(Value::Number(1.0))),
             ("startTime", Some(Value::Number(-5.0))),
             ("endTime", Some(s("x"))),
             ("reasonForIncompletion", Some(Value::Bool(false))),
         ];
         for (key, value) in cases {
-            let (field, _) = check_execution(&with(vec![(key, value.clone())])).expect_err("should fail");
+            let (field, _) =
+                check_execution(&with(vec![(key, value.clone())])).expect_err("should fail");
             assert_eq!(field, key, "{key} = {value:?}");
         }
     }
 
     #[test]
     fn non_objects_fail_as_body() {
-        for v in [Value::Null, s("x"), Value::Array(vec![]), Value::Number(1.0)] {
+        for v in [
+            Value::Null,
+            s("x"),
+            Value::Array(vec![]),
+            Value::Number(1.0),
+        ] {
             assert_eq!(check_execution(&v).expect_err("fails").0, "body");
         }
     }

@@ -23,6 +23,8 @@
 //! - `js`, the thin wasm-bindgen layer (only on `wasm32`): converts values,
 //!   drives fetch through gloo-net, waits, and builds the JavaScript error.
 #![deny(missing_docs, missing_debug_implementations)]
+// A `CdfError` is built at most once per call, on the way out: its size costs nothing.
+#![allow(clippy::result_large_err)]
 #![cfg_attr(
     not(test),
     deny(

@@ -103,7 +103,10 @@ fn number(v: &Value, field: &str, reason: Reason) -> Result<f64, CdfError> {
 /// table, so the first fault reported is stable.
 pub fn parse_options(options: &Value) -> Result<Options, CdfError> {
     let Value::Object(entries) = options else {
-        return Err(bad("options", "be a plain object such as { project, cluster, token, executionId }"));
+        return Err(bad(
+            "options",
+            "be a plain object such as { project, cluster, token, executionId }",
+        ));
     };
     for (key, value) in entries {
         if !KNOWN_KEYS.contains(&key.as_str()) && *value != Value::Undefined {
@@ -118,7 +121,9 @@ pub fn parse_options(options: &Value) -> Result<Options, CdfError> {
     // project
     const PROJECT: Reason = "be 3 to 32 letters, digits or hyphens, with at least one letter and no leading or trailing hyphen";
     let project = match get("project") {
-        Some(v) => validate::project(string(v, "project", PROJECT)?).map_err(|r| bad("project", r))?,
+        Some(v) => {
+            validate::project(string(v, "project", PROJECT)?).map_err(|r| bad("project", r))?
+        }
         None => return Err(bad("project", PROJECT)),
     };
 
@@ -132,9 +137,17 @@ pub fn parse_options(options: &Value) -> Result<Options, CdfError> {
             const BASE: Reason = "be a string such as \"https://api.cognitedata.com\"";
             origin_from_base_url(string(b, "baseUrl", BASE)?).map_err(|r| bad("baseUrl", r))?
         }
-        (None, None) => return Err(bad("cluster", "be given (or baseUrl, but exactly one of the two)")),
+        (None, None) => {
+            return Err(bad(
+                "cluster",
+                "be given (or baseUrl, but exactly one of the two)",
+            ))
+        }
         (Some(_), Some(_)) => {
-            return Err(bad("cluster", "not be given together with baseUrl: give exactly one of the two"))
+            return Err(bad(
+                "cluster",
+                "not be given together with baseUrl: give exactly one of the two",
+            ))
         }
     };
 
@@ -142,21 +155,28 @@ pub fn parse_options(options: &Value) -> Result<Options, CdfError> {
     const TOKEN: Reason = "be a non-empty string of visible ASCII characters without spaces, or a function returning one";
     let token = match get("token") {
         Some(Value::Function) => TokenSource::Provider,
-        Some(Value::String(s)) => TokenSource::Fixed(Secret::new(validate::token(s).map_err(|r| bad("token", r))?)),
+        Some(Value::String(s)) => TokenSource::Fixed(Secret::new(
+            validate::token(s).map_err(|r| bad("token", r))?,
+        )),
         _ => return Err(bad("token", TOKEN)),
     };
 
     // executionId
-    const UUID: Reason = "be a UUID of 36 characters with hyphens, e.g. \"059edaa4-a17a-4102-910e-2c3591500cce\"";
+    const UUID: Reason =
+        "be a UUID of 36 characters with hyphens, e.g. \"059edaa4-a17a-4102-910e-2c3591500cce\"";
     let execution_id = match get("executionId") {
-        Some(v) => validate::uuid(string(v, "executionId", UUID)?).map_err(|r| bad("executionId", r))?,
+        Some(v) => {
+            validate::uuid(string(v, "executionId", UUID)?).map_err(|r| bad("executionId", r))?
+        }
         None => return Err(bad("executionId", UUID)),
     };
 
     // nonce / clientCredentials
     const NONCE: Reason = "be a non-empty string of at most 4096 visible ASCII characters";
     let given_nonce = match get("nonce") {
-        Some(v) => Some(Secret::new(validate::nonce(string(v, "nonce", NONCE)?).map_err(|r| bad("nonce", r))?)),
+        Some(v) => Some(Secret::new(
+            validate::nonce(string(v, "nonce", NONCE)?).map_err(|r| bad("nonce", r))?,
+        )),
         None => None,
     };
     let credentials = match get("clientCredentials") {
@@ -178,19 +198,25 @@ pub fn parse_options(options: &Value) -> Result<Options, CdfError> {
     // timeoutMs, maxRetries
     const TIMEOUT: Reason = "be an integer from 1 to 2147483647 (milliseconds)";
     let timeout_ms = match get("timeoutMs") {
-        Some(v) => validate::timeout_ms(number(v, "timeoutMs", TIMEOUT)?).map_err(|r| bad("timeoutMs", r))?,
+        Some(v) => validate::timeout_ms(number(v, "timeoutMs", TIMEOUT)?)
+            .map_err(|r| bad("timeoutMs", r))?,
         None => DEFAULT_TIMEOUT_MS,
     };
     const RETRIES: Reason = "be an integer from 0 to 10";
     let max_retries = match get("maxRetries") {
-        Some(v) => validate::max_retries(number(v, "maxRetries", RETRIES)?).map_err(|r| bad("maxRetries", r))?,
+        Some(v) => validate::max_retries(number(v, "maxRetries", RETRIES)?)
+            .map_err(|r| bad("maxRetries", r))?,
         None => DEFAULT_MAX_RETRIES,
     };
 
     // appName
     const APP: Reason = "be 1 to 255 visible ASCII characters or spaces";
     let app_name = match get("appName") {
-        Some(v) => Some(validate::app_name(string(v, "appName", APP)?).map_err(|r| bad("appName", r))?.to_owned()),
+        Some(v) => Some(
+            validate::app_name(string(v, "appName", APP)?)
+                .map_err(|r| bad("appName", r))?
+                .to_owned(),
+        ),
         None => None,
     };
 
@@ -230,13 +256,18 @@ fn client_credentials(v: &Value) -> Result<ClientCredentials, CdfError> {
     let field = |key: &str| -> Result<String, CdfError> {
         let name = format!("{FIELD}.{key}");
         match v.get_present(key, false) {
-            Some(Value::String(s)) => validate::non_empty(s).map(str::to_owned).map_err(|r| bad(&name, r)),
+            Some(Value::String(s)) => validate::non_empty(s)
+                .map(str::to_owned)
+                .map_err(|r| bad(&name, r)),
             _ => Err(bad(&name, "be a non-empty string")),
         }
     };
     let client_id = field("clientId")?;
     let client_secret = Secret::new(field("clientSecret")?);
-    Ok(ClientCredentials { client_id, client_secret })
+    Ok(ClientCredentials {
+        client_id,
+        client_secret,
+    })
 }
 
 #[cfg(test)]
@@ -312,17 +343,31 @@ mod tests {
 
     #[test]
     fn client_credentials_are_parsed() {
-        let cc = Value::Object(vec![("clientId".into(), s("id")), ("clientSecret".into(), s("sec"))]);
+        let cc = Value::Object(vec![
+            ("clientId".into(), s("id")),
+            ("clientSecret".into(), s("sec")),
+        ]);
         let o = parse_options(&with(vec![("clientCredentials", cc)])).expect("valid");
         assert_eq!(
             o.nonce,
-            NonceSource::ClientCredentials(ClientCredentials { client_id: "id".into(), client_secret: Secret::new("sec") })
+            NonceSource::ClientCredentials(ClientCredentials {
+                client_id: "id".into(),
+                client_secret: Secret::new("sec")
+            })
         );
     }
 
     #[test]
     fn non_objects_are_refused_as_options() {
-        for v in [Value::Undefined, Value::Null, s("x"), Value::Number(1.0), Value::Array(vec![]), Value::Function, Value::Other("a Map")] {
+        for v in [
+            Value::Undefined,
+            Value::Null,
+            s("x"),
+            Value::Number(1.0),
+            Value::Array(vec![]),
+            Value::Function,
+            Value::Other("a Map"),
+        ] {
             assert_eq!(field_of(&v), "options");
         }
     }
@@ -336,10 +381,20 @@ mod tests {
 
     #[test]
     fn undefined_counts_as_absent_but_null_does_not() {
-        assert_eq!(field_of(&with(vec![("project", Value::Undefined)])), "project");
-        assert!(parse_options(&with(vec![("nonce", Value::Undefined), ("timeoutMs", Value::Undefined)])).is_ok());
+        assert_eq!(
+            field_of(&with(vec![("project", Value::Undefined)])),
+            "project"
+        );
+        assert!(parse_options(&with(vec![
+            ("nonce", Value::Undefined),
+            ("timeoutMs", Value::Undefined)
+        ]))
+        .is_ok());
         assert_eq!(field_of(&with(vec![("nonce", Value::Null)])), "nonce");
-        assert_eq!(field_of(&with(vec![("timeoutMs", Value::Null)])), "timeoutMs");
+        assert_eq!(
+            field_of(&with(vec![("timeoutMs", Value::Null)])),
+            "timeoutMs"
+        );
     }
 
     #[test]
@@ -371,13 +426,20 @@ mod tests {
             ("signal", Value::Null, "signal"),
         ];
         for (key, value, want) in cases {
-            assert_eq!(field_of(&with(vec![(key, value.clone())])), want, "{key} = {value:?}");
+            assert_eq!(
+                field_of(&with(vec![(key, value.clone())])),
+                want,
+                "{key} = {value:?}"
+            );
         }
     }
 
     #[test]
     fn base_url_alone_is_checked() {
-        let v = with(vec![("cluster", Value::Undefined), ("baseUrl", s("http://example.com"))]);
+        let v = with(vec![
+            ("cluster", Value::Undefined),
+            ("baseUrl", s("http://example.com")),
+        ]);
         assert_eq!(field_of(&v), "baseUrl");
     }
 
@@ -386,20 +448,50 @@ mod tests {
         let cc = |entries: Vec<(&str, Value)>| {
             with(vec![(
                 "clientCredentials",
-                Value::Object(entries.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()),
+                Value::Object(
+                    entries
+                        .into_iter()
+                        .map(|(k, v)| (k.to_owned(), v))
+                        .collect(),
+                ),
             )])
         };
-        assert_eq!(field_of(&cc(vec![("clientSecret", s("x"))])), "clientCredentials.clientId");
-        assert_eq!(field_of(&cc(vec![("clientId", s("")), ("clientSecret", s("x"))])), "clientCredentials.clientId");
-        assert_eq!(field_of(&cc(vec![("clientId", s("x"))])), "clientCredentials.clientSecret");
-        assert_eq!(field_of(&cc(vec![("clientId", s("x")), ("clientSecret", Value::Number(1.0))])), "clientCredentials.clientSecret");
         assert_eq!(
-            field_of(&cc(vec![("clientId", s("x")), ("clientSecret", s("y")), ("tenant", s("t"))])),
+            field_of(&cc(vec![("clientSecret", s("x"))])),
+            "clientCredentials.clientId"
+        );
+        assert_eq!(
+            field_of(&cc(vec![("clientId", s("")), ("clientSecret", s("x"))])),
+            "clientCredentials.clientId"
+        );
+        assert_eq!(
+            field_of(&cc(vec![("clientId", s("x"))])),
+            "clientCredentials.clientSecret"
+        );
+        assert_eq!(
+            field_of(&cc(vec![
+                ("clientId", s("x")),
+                ("clientSecret", Value::Number(1.0))
+            ])),
+            "clientCredentials.clientSecret"
+        );
+        assert_eq!(
+            field_of(&cc(vec![
+                ("clientId", s("x")),
+                ("clientSecret", s("y")),
+                ("tenant", s("t"))
+            ])),
             "clientCredentials.tenant"
         );
         let both = with(vec![
             ("nonce", s("n")),
-            ("clientCredentials", Value::Object(vec![("clientId".into(), s("x")), ("clientSecret".into(), s("y"))])),
+            (
+                "clientCredentials",
+                Value::Object(vec![
+                    ("clientId".into(), s("x")),
+                    ("clientSecret".into(), s("y")),
+                ]),
+            ),
         ]);
         assert_eq!(field_of(&both), "nonce");
     }
@@ -412,7 +504,10 @@ mod tests {
             with(vec![("nonce", s(&format!("{secret}\n")))]),
             with(vec![(
                 "clientCredentials",
-                Value::Object(vec![("clientId".into(), s("")), ("clientSecret".into(), s(secret))]),
+                Value::Object(vec![
+                    ("clientId".into(), s("")),
+                    ("clientSecret".into(), s(secret)),
+                ]),
             )]),
         ] {
             let e = parse_options(&v).expect_err("refused");

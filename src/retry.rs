@@ -58,7 +58,11 @@ pub struct Situation {
 /// The contract's retry rules, in one place.
 pub fn decide(outcome: Outcome, s: Situation) -> Action {
     if let Outcome::Status { status: 401, .. } = outcome {
-        return if s.can_refresh_token { Action::RefreshToken } else { Action::Fail };
+        return if s.can_refresh_token {
+            Action::RefreshToken
+        } else {
+            Action::Fail
+        };
     }
     if s.retries >= s.max_retries {
         return Action::Fail;
@@ -67,12 +71,17 @@ pub fn decide(outcome: Outcome, s: Situation) -> Action {
     match (s.operation, outcome) {
         (_, Outcome::Status { status: 429, .. }) => Action::Resend,
         (Operation::CreateSession, Outcome::Network) => Action::Resend,
-        (Operation::CreateSession, Outcome::Status { status, .. }) if ambiguous_status(status) => Action::Resend,
+        (Operation::CreateSession, Outcome::Status { status, .. }) if ambiguous_status(status) => {
+            Action::Resend
+        }
         (Operation::CreateSession, Outcome::Status { .. }) => Action::Fail,
         (Operation::RetryExecution, outcome) => {
             let ambiguous = match outcome {
                 Outcome::Network => true,
-                Outcome::Status { status, auto_retryable } => ambiguous_status(status) || auto_retryable,
+                Outcome::Status {
+                    status,
+                    auto_retryable,
+                } => ambiguous_status(status) || auto_retryable,
             };
             if ambiguous && s.nonce_is_ours {
                 Action::ResendWithNewSession
@@ -91,7 +100,10 @@ pub fn retry_after_ms(header: &str, now_ms: f64) -> Option<f64> {
         return header.parse::<u64>().ok().map(|secs| secs as f64 * 1000.0);
     }
     let when = httpdate::parse_http_date(header).ok()?;
-    let when_ms = when.duration_since(UNIX_EPOCH).unwrap_or(Duration::ZERO).as_millis() as f64;
+    let when_ms = when
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_millis() as f64;
     Some((when_ms - now_ms).max(0.0))
 }
 
@@ -102,7 +114,11 @@ pub fn wait_ms(n: u32, retry_after: Option<&str>, now_ms: f64, random01: f64) ->
         return ms;
     }
     let cap = (BASE_BACKOFF_MS * 2f64.powi(n.min(30) as i32)).min(MAX_BACKOFF_MS);
-    let r = if random01.is_nan() { 0.0 } else { random01.clamp(0.0, 1.0) };
+    let r = if random01.is_nan() {
+        0.0
+    } else {
+        random01.clamp(0.0, 1.0)
+    };
     r * cap
 }
 
@@ -117,11 +133,20 @@ mod tests {
     use super::*;
 
     fn sit(operation: Operation, nonce_is_ours: bool) -> Situation {
-        Situation { operation, nonce_is_ours, can_refresh_token: false, retries: 0, max_retries: 3 }
+        Situation {
+            operation,
+            nonce_is_ours,
+            can_refresh_token: false,
+            retries: 0,
+            max_retries: 3,
+        }
     }
 
     fn status(status: u16) -> Outcome {
-        Outcome::Status { status, auto_retryable: false }
+        Outcome::Status {
+            status,
+            auto_retryable: false,
+        }
     }
 
     #[test]
@@ -136,10 +161,16 @@ mod tests {
         }
         assert_eq!(decide(Outcome::Network, ours), Action::ResendWithNewSession);
         assert_eq!(decide(Outcome::Network, theirs), Action::Fail);
-        let auto = Outcome::Status { status: 500, auto_retryable: true };
+        let auto = Outcome::Status {
+            status: 500,
+            auto_retryable: true,
+        };
         assert_eq!(decide(auto, ours), Action::ResendWithNewSession);
         assert_eq!(decide(auto, theirs), Action::Fail);
-        let auto400 = Outcome::Status { status: 409, auto_retryable: true };
+        let auto400 = Outcome::Status {
+            status: 409,
+            auto_retryable: true,
+        };
         assert_eq!(decide(auto400, ours), Action::ResendWithNewSession);
         for s in [400, 403, 404, 409, 422, 500, 501, 505, 599] {
             assert_eq!(decide(status(s), ours), Action::Fail, "{s}");
@@ -156,7 +187,16 @@ mod tests {
         for st in [400, 403, 404, 500, 501] {
             assert_eq!(decide(status(st), s), Action::Fail, "{st}");
         }
-        assert_eq!(decide(Outcome::Status { status: 500, auto_retryable: true }, s), Action::Fail);
+        assert_eq!(
+            decide(
+                Outcome::Status {
+                    status: 500,
+                    auto_retryable: true
+                },
+                s
+            ),
+            Action::Fail
+        );
     }
 
     #[test]
@@ -187,11 +227,30 @@ mod tests {
         assert_eq!(retry_after_ms("3", 0.0), Some(3000.0));
         assert_eq!(retry_after_ms(" 0 ", 0.0), Some(0.0));
         let now = 784_111_777_000.0; // Sun, 06 Nov 1994 08:49:37 GMT
-        assert_eq!(retry_after_ms("Sun, 06 Nov 1994 08:49:39 GMT", now), Some(2000.0));
-        assert_eq!(retry_after_ms("Sunday, 06-Nov-94 08:49:40 GMT", now), Some(3000.0));
-        assert_eq!(retry_after_ms("Sun Nov  6 08:49:41 1994", now), Some(4000.0));
-        assert_eq!(retry_after_ms("Sun, 06 Nov 1994 08:00:00 GMT", now), Some(0.0));
-        for bad in ["", "-1", "1.5", "soon", "99999999999", "Sun, 32 Nov 1994 08:49:37 GMT"] {
+        assert_eq!(
+            retry_after_ms("Sun, 06 Nov 1994 08:49:39 GMT", now),
+            Some(2000.0)
+        );
+        assert_eq!(
+            retry_after_ms("Sunday, 06-Nov-94 08:49:40 GMT", now),
+            Some(3000.0)
+        );
+        assert_eq!(
+            retry_after_ms("Sun Nov  6 08:49:41 1994", now),
+            Some(4000.0)
+        );
+        assert_eq!(
+            retry_after_ms("Sun, 06 Nov 1994 08:00:00 GMT", now),
+            Some(0.0)
+        );
+        for bad in [
+            "",
+            "-1",
+            "1.5",
+            "soon",
+            "99999999999",
+            "Sun, 32 Nov 1994 08:49:37 GMT",
+        ] {
             assert_eq!(retry_after_ms(bad, now), None, "{bad}");
         }
     }

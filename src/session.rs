@@ -36,7 +36,11 @@ pub enum SessionItem<'a> {
 impl<'a> CreateSessionBody<'a> {
     /// The body for a token-exchange session.
     pub fn token_exchange() -> Self {
-        CreateSessionBody { items: [SessionItem::TokenExchange { token_exchange: true }] }
+        CreateSessionBody {
+            items: [SessionItem::TokenExchange {
+                token_exchange: true,
+            }],
+        }
     }
 
     /// The body for a client-credentials session.
@@ -67,7 +71,9 @@ pub struct Authentication<'a> {
 impl<'a> RetryBody<'a> {
     /// The retry body for a nonce.
     pub fn new(nonce: &'a str) -> Self {
-        RetryBody { authentication: Authentication { nonce } }
+        RetryBody {
+            authentication: Authentication { nonce },
+        }
     }
 }
 
@@ -96,16 +102,25 @@ mod tests {
     #[test]
     fn bodies_serialize_exactly() {
         assert_eq!(
-            serde_json::to_string(&CreateSessionBody::token_exchange()).ok().as_deref(),
+            serde_json::to_string(&CreateSessionBody::token_exchange())
+                .ok()
+                .as_deref(),
             Some(r#"{"items":[{"tokenExchange":true}]}"#)
         );
-        let c = ClientCredentials { client_id: "id\"1".into(), client_secret: Secret::new("s\\2") };
+        let c = ClientCredentials {
+            client_id: "id\"1".into(),
+            client_secret: Secret::new("s\\2"),
+        };
         assert_eq!(
-            serde_json::to_string(&CreateSessionBody::client_credentials(&c)).ok().as_deref(),
+            serde_json::to_string(&CreateSessionBody::client_credentials(&c))
+                .ok()
+                .as_deref(),
             Some(r#"{"items":[{"clientId":"id\"1","clientSecret":"s\\2"}]}"#)
         );
         assert_eq!(
-            serde_json::to_string(&RetryBody::new("abc")).ok().as_deref(),
+            serde_json::to_string(&RetryBody::new("abc"))
+                .ok()
+                .as_deref(),
             Some(r#"{"authentication":{"nonce":"abc"}}"#)
         );
     }
@@ -120,7 +135,10 @@ mod tests {
             ("id".into(), Value::Number(1.0)),
             ("nonce".into(), Value::String("n0nce".into())),
         ]);
-        assert_eq!(nonce_from_answer(&answer(Value::Array(vec![item]))).as_deref(), Ok("n0nce"));
+        assert_eq!(
+            nonce_from_answer(&answer(Value::Array(vec![item]))).as_deref(),
+            Ok("n0nce")
+        );
     }
 
     #[test]
@@ -129,11 +147,24 @@ mod tests {
         assert_eq!(field(Value::Null), "items");
         assert_eq!(field(answer(Value::Null)), "items");
         assert_eq!(field(answer(Value::Array(vec![]))), "items");
-        assert_eq!(field(answer(Value::Array(vec![Value::Object(vec![])]))), "items[0].nonce");
-        assert_eq!(field(answer(Value::Array(vec![Value::Null]))), "items[0].nonce");
-        let bad_nonce = |n: Value| answer(Value::Array(vec![Value::Object(vec![("nonce".into(), n)])]));
+        assert_eq!(
+            field(answer(Value::Array(vec![Value::Object(vec![])]))),
+            "items[0].nonce"
+        );
+        assert_eq!(
+            field(answer(Value::Array(vec![Value::Null]))),
+            "items[0].nonce"
+        );
+        let bad_nonce =
+            |n: Value| answer(Value::Array(vec![Value::Object(vec![("nonce".into(), n)])]));
         assert_eq!(field(bad_nonce(Value::Number(1.0))), "items[0].nonce");
-        assert_eq!(field(bad_nonce(Value::String(String::new()))), "items[0].nonce");
-        assert_eq!(field(bad_nonce(Value::String("a b".into()))), "items[0].nonce");
+        assert_eq!(
+            field(bad_nonce(Value::String(String::new()))),
+            "items[0].nonce"
+        );
+        assert_eq!(
+            field(bad_nonce(Value::String("a b".into()))),
+            "items[0].nonce"
+        );
     }
 }

@@ -69,7 +69,8 @@ pub fn token(s: &str) -> Result<&str, Reason> {
 
 /// A hyphenated UUID, 36 characters, any case; returned in lower case.
 pub fn uuid(s: &str) -> Result<String, Reason> {
-    const REASON: Reason = "be a UUID of 36 characters with hyphens, e.g. \"059edaa4-a17a-4102-910e-2c3591500cce\"";
+    const REASON: Reason =
+        "be a UUID of 36 characters with hyphens, e.g. \"059edaa4-a17a-4102-910e-2c3591500cce\"";
     if s.len() != 36 {
         return Err(REASON);
     }
@@ -117,7 +118,9 @@ pub fn max_retries(n: f64) -> Result<u32, Reason> {
 
 /// `appName`: 1 to 255 visible ASCII characters or spaces.
 pub fn app_name(s: &str) -> Result<&str, Reason> {
-    if (1..=MAX_APP_NAME_LEN).contains(&s.len()) && s.chars().all(|c| c == ' ' || is_visible_ascii(c)) {
+    if (1..=MAX_APP_NAME_LEN).contains(&s.len())
+        && s.chars().all(|c| c == ' ' || is_visible_ascii(c))
+    {
         Ok(s)
     } else {
         Err("be 1 to 255 visible ASCII characters or spaces")
@@ -130,23 +133,65 @@ mod tests {
 
     #[test]
     fn project_rule() {
-        for good in ["abc", "my-project", "A1b", "x23", "publicdata", &"a".repeat(32), "1a1"] {
+        for good in [
+            "abc",
+            "my-project",
+            "A1b",
+            "x23",
+            "publicdata",
+            &"a".repeat(32),
+            "1a1",
+        ] {
             assert!(project(good).is_ok(), "{good}");
         }
-        for bad in ["ab", "", "-abc", "abc-", "123", "a_b", "a.b", "ab c", &"a".repeat(33), "ábc", "---"] {
+        for bad in [
+            "ab",
+            "",
+            "-abc",
+            "abc-",
+            "123",
+            "a_b",
+            "a.b",
+            "ab c",
+            &"a".repeat(33),
+            "ábc",
+            "---",
+        ] {
             assert!(project(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn cluster_rule() {
-        assert_eq!(cluster_host("westeurope-1").as_deref(), Ok("westeurope-1.cognitedata.com"));
+        assert_eq!(
+            cluster_host("westeurope-1").as_deref(),
+            Ok("westeurope-1.cognitedata.com")
+        );
         assert_eq!(cluster_host("api").as_deref(), Ok("api.cognitedata.com"));
-        assert_eq!(cluster_host("a.b-c.d1").as_deref(), Ok("a.b-c.d1.cognitedata.com"));
+        assert_eq!(
+            cluster_host("a.b-c.d1").as_deref(),
+            Ok("a.b-c.d1.cognitedata.com")
+        );
         assert!(cluster_host(&"a".repeat(63)).is_ok());
         for bad in [
-            "", ".", "a.", ".a", "a..b", "-a", "a-", "A", "West", "a_b", "a b", "a/b", "a:1", "a@b",
-            &"a".repeat(64), "ü", "a.b.", "api.cognitedata.com/x",
+            "",
+            ".",
+            "a.",
+            ".a",
+            "a..b",
+            "-a",
+            "a-",
+            "A",
+            "West",
+            "a_b",
+            "a b",
+            "a/b",
+            "a:1",
+            "a@b",
+            &"a".repeat(64),
+            "ü",
+            "a.b.",
+            "api.cognitedata.com/x",
         ] {
             assert!(cluster_host(bad).is_err(), "{bad}");
         }
@@ -188,7 +233,13 @@ mod tests {
     fn nonce_rule() {
         assert!(nonce("hOfy4Zop4N2SPRfl").is_ok());
         assert!(nonce(&"n".repeat(4096)).is_ok());
-        for bad in [String::new(), "n".repeat(4097), "a b".into(), "é".into(), "a\n".into()] {
+        for bad in [
+            String::new(),
+            "n".repeat(4097),
+            "a b".into(),
+            "é".into(),
+            "a\n".into(),
+        ] {
             assert!(nonce(&bad).is_err(), "{bad:?}");
         }
     }
@@ -197,7 +248,15 @@ mod tests {
     fn number_rules() {
         assert_eq!(timeout_ms(1.0), Ok(1));
         assert_eq!(timeout_ms(MAX_TIMEOUT_MS), Ok(2_147_483_647));
-        for bad in [0.0, -1.0, 1.5, MAX_TIMEOUT_MS + 1.0, f64::NAN, f64::INFINITY, -0.5] {
+        for bad in [
+            0.0,
+            -1.0,
+            1.5,
+            MAX_TIMEOUT_MS + 1.0,
+            f64::NAN,
+            f64::INFINITY,
+            -0.5,
+        ] {
             assert!(timeout_ms(bad).is_err(), "{bad}");
         }
         assert_eq!(max_retries(0.0), Ok(0));
@@ -211,7 +270,12 @@ mod tests {
     fn app_name_rule() {
         assert!(app_name("My App 1.0").is_ok());
         assert!(app_name(&"x".repeat(255)).is_ok());
-        for bad in [String::new(), "x".repeat(256), "tab\there".into(), "ünï".into()] {
+        for bad in [
+            String::new(),
+            "x".repeat(256),
+            "tab\there".into(),
+            "ünï".into(),
+        ] {
             assert!(app_name(&bad).is_err(), "{bad:?}");
         }
     }

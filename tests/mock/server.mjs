@@ -261,7 +261,7 @@ function mintNonce(state, project, ttlMs) {
 /** The nonce's record if it can be bound now for `project`, else null. */
 function usableNonce(state, project, nonce) {
   const record = state.nonces.get(nonce);
-  if (!record || record.bound || record.project !== project || Date.now() > record.expiresAt) return null;
+  if (!record || record.bound || record.project !== project || Date.now() >= record.expiresAt) return null;
   return record;
 }
 
@@ -746,7 +746,8 @@ function stepProblem(step, index) {
   if ([step.hang, step.reset, step.headersThenHang].filter(Boolean).length > 1) {
     return `${where}: hang, reset and headersThenHang exclude each other`;
   }
-  if (step.requestId !== undefined && step.requestId !== null && !validHeaderValue(step.requestId)) {
+  if (step.requestId !== undefined && step.requestId !== null
+    && !(typeof step.requestId === "string" && validHeaderValue(step.requestId))) {
     return `${where}: requestId must be a header-safe string or null`;
   }
   return headersProblem(step.headers, where);

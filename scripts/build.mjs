@@ -1,0 +1,123 @@
+// Builds the publishable npm package into pkg/:
+//   wasm-pack (target web, release, wasm-opt from the npm `binaryen` package),
+//   then one entry per runtime, so that `import { retryExecution } from "cdf-workflow-retry"`
+//   works with no init() call in Node, bundlers (Vite), plain pages and Cloudflare Workers.
+//
+//   node scripts/build.mjs [--dev]     (--dev: debug build, faster, larger)
+import { execFileSync } from "node:child_process";
+import { copyFileSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { dirname, join, delimiter } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const pkg = join(root, "pkg");
+const NAME = "cdf_workflow_retry";
+const dev = process.argv.includes("--dev");
+
+const cargoToml = readFileSync(join(root, "Cargo.toml"), "utf8");
+const field = (key) => cargoToml.match(new RegExp(`^${key} = "([^"]*)"`, "m"))?.[1];
+const version = field("version");
+
+console.error(`build: wasm-pack build (${dev ? "dev" : "release"}) → pkg/`);
+rmSync(pkg, { recursive: true, force: true });
+execFileSync(
+  "wasm-pack",
+  ["build", "--target", "web", dev ? "--dev" : "--release", "--out-dir", "pkg", "--out-name", NAME, "--no-pack"],
+  {
+    cwd: root,
+    stdio: ["ignore", "inherit", "inherit"],
+    env: {
+      ...process.env,
+      PATH: [join(root, "node_modules", ".bin"), join(process.env.HOME ?? "", ".cargo", "bin"), process.env.PATH].join(delimiter),
+    },
+  },
+);
+
+const reexport = `export { retryExecution, isCdfError } from "./${NAME}.js";\n`;
+
+// Node 20+: compile the wasm from disk, synchronously, at import.
+writeFileSync(
+  join(pkg, "node.js"),
+  `// Node entry: instantiates the module at import; no init() needed.
+import { readFileSync } from "node:fs";
+import { initSync } from "./${NAME}.js";
+initSync({ module: readFileSync(new URL("./${NAME}_bg.wasm", import.meta.url)) });
+${reexport}`,
+);
+
+// Cloudflare Workers (workerd): the runtime hands over the compiled module.
+writeFileSync(
+  join(pkg, "workerd.js"),
+  `// Cloudflare Workers entry: wrangler/workerd import the .wasm as a compiled module.
+import wasm from "./${NAME}_bg.wasm";
+import { initSync } from "./${NAME}.js";
+initSync({ module: wasm });
+${reexport}`,
+);
+
+// Browsers and bundlers: fetch and instantiate at import (top-level await).
+// Bundlers such as Vite see the literal `new URL("…wasm", import.meta.url)` and ship the file.
+writeFileSync(
+  join(pkg, "browser.js"),
+  `// Browser and bundler entry: loads the .wasm next to this file at import; no init() needed.
+import init from "./${NAME}.js";
+await init({ module_or_path: new URL("./${NAME}_bg.wasm", import.meta.url) });
+${reexport}`,
+);
+
+// Types: the generated declarations minus the init functions (whose types need the DOM lib),
+// so the package type-checks in Node and Worker projects too.
+const generated = readFileSync(join(pkg, `${NAME}.d.ts`), "utf8");
+const cut = generated.indexOf("export type InitInput");
+if (cut < 0) throw new Error("build: unexpected wasm-bindgen .d.ts layout (no InitInput)");
+writeFileSync(join(pkg, "index.d.ts"), generated.slice(0, cut).trimEnd() + "\n");
+
+const manifest = {
+  name: "cdf-workflow-retry",
+  version,
+  description: field("description"),
+  license: field("license"),
+  repository: { type: "git", url: `git+${field("repository")}.git` },
+  keywords: ["cognite", "cdf", "workflows", "retry", "wasm", "cloudflare-workers"],
+  type: "module",
+  types: "./index.d.ts",
+  main: "./node.js",
+  module: "./browser.js",
+  browser: "./browser.js",
+  exports: {
+    ".": {
+      types: "./index.d.ts",
+      workerd: "./workerd.js",
+      node: "./node.js",
+      browser: "./browser.js",
+      import: "./browser.js",
+      default: "./browser.js",
+    },
+    "./package.json": "./package.json",
+  },
+  files: [
+    `${NAME}_bg.wasm`,
+    `${NAME}.js`,
+    `${NAME}.d.ts`,
+    `${NAME}_bg.wasm.d.ts`,
+    "node.js",
+    "workerd.js",
+    "browser.js",
+    "index.d.ts",
+    "README.md",
+  ],
+  sideEffects: ["./node.js", "./workerd.js", "./browser.js"],
+  engines: { node: ">=20" },
+};
+
+if (existsSync(join(root, "bin", "cli.mjs"))) {
+  copyFileSync(join(root, "bin", "cli.mjs"), join(pkg, "cli.js"));
+  manifest.bin = { "cdf-workflow-retry": "./cli.js" };
+  manifest.files.push("cli.js");
+}
+rmSync(join(pkg, ".gitignore"), { force: true });
+copyFileSync(join(root, "README.md"), join(pkg, "README.md"));
+writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
+
+const wasmBytes = readFileSync(join(pkg, `${NAME}_bg.wasm`)).length;
+console.error(`build: pkg/ ready (cdf-workflow-retry@${version}, ${NAME}_bg.wasm ${wasmBytes} bytes)`);

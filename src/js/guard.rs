@@ -1,0 +1,179 @@
+//! [`CallGuard`]: one owned `AbortController` per call, aborted by the
+//! deadline timer, by the caller's signal, and on drop. Every fetch and wait
+//! of the call listens to it; the timer and the listener are removed when the
+//! call ends (a pending timer would keep a Worker request or a Node process alive).
+//!
+//! The caller's signal is never handed to gloo-net: its abort reason may be a
+//! string, which gloo-net 0.7 cannot handle. Ours is always an `Error`.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use js_sys::{Array, Function, Promise};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, AbortSignal};
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_name = setTimeout)]
+    fn set_timeout(handler: &Function, ms: f64) -> JsValue;
+    #[wasm_bindgen(js_name = clearTimeout)]
+    fn clear_timeout(id: &JsValue);
+}
+
+/// Why a call stopped early.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stop {
+    /// The deadline passed.
+    TimedOut,
+    /// The caller's signal fired.
+    Aborted,
+}
+
+/// The per-call abort machinery.
+#[derive(Debug)]
+pub struct CallGuard {
+    controller: AbortController,
+    stop: Rc<Cell<Option<Stop>>>,
+    timer: JsValue,
+    _on_deadline: Closure<dyn FnMut()>,
+    caller: Option<(AbortSignal, Closure<dyn FnMut()>)>,
+    /// When the deadline passes, in ms since the epoch.
+    pub deadline_ms: f64,
+}
+
+fn abort(controller: &AbortController, why: &str) {
+    controller.abort_with_reason(&js_sys::Error::new(why));
+}
+
+impl CallGuard {
+    /// Starts the deadline timer and listens to the caller's signal. An
+    /// already-aborted signal stops the call at once.
+    pub fn new(timeout_ms: u32, caller: Option<AbortSignal>) -> Result<Self, JsValue> {
+        let controller = AbortController::new()?;
+        let stop = Rc::new(Cell::new(None));
+        let on_deadline = {
+            let (stop, controller) = (stop.clone(), controller.clone());
+            Closure::<dyn FnMut()>::new(move || {
+                if stop.get().is_none() {
+                    stop.set(Some(Stop::TimedOut));
+                }
+                abort(&controller, "timeoutMs passed");
+            })
+        };
+        let deadline_ms = js_sys::Date::now() + f64::from(timeout_ms);
+        let timer = set_timeout(on_deadline.as_ref().unchecked_ref(), f64::from(timeout_ms));
+        let caller = match caller {
+            Some(signal) if signal.aborted() => {
+                stop.set(Some(Stop::Aborted));
+                abort(&controller, "aborted by the caller");
+                None
+            }
+            Some(signal) => {
+                let (stop, controller) = (stop.clone(), controller.clone());
+                let on_abort = Closure::<dyn FnMut()>::new(move || {
+                    if stop.get().is_none() {
+                        stop.set(Some(Stop::Aborted));
+                    }
+                    abort(&controller, "aborted by the caller");
+                });
+                signal
+                    .add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref())?;
+                Some((signal, on_abort))
+            }
+            None => None,
+        };
+        Ok(CallGuard {
+            controller,
+            stop,
+            timer,
+            _on_deadline: on_deadline,
+            caller,
+            deadline_ms,
+        })
+    }
+
+    /// The signal every fetch of this call carries.
+    pub fn signal(&self) -> AbortSignal {
+        self.controller.signal()
+    }
+
+    /// Why the call stopped, if it did.
+    pub fn stopped(&self) -> Option<Stop> {
+        self.stop.get()
+    }
+
+    /// The caller's abort reason (for `cause`), when the caller aborted.
+    pub fn abort_reason(&self) -> Option<JsValue> {
+        self.caller
+            .as_ref()
+            .map(|(s, _)| s.reason())
+            .filter(|r| !r.is_undefined())
+    }
+
+    /// A promise that resolves when this call is stopped, and the listener to
+    /// remove afterwards.
+    fn stopped_promise(&self) -> (Promise, Option<Function>) {
+        let signal = self.signal();
+        let mut listener = None;
+        let promise = Promise::new(&mut |resolve, _reject| {
+            let _ = signal.add_event_listener_with_callback("abort", &resolve);
+            listener = Some(resolve);
+        });
+        (promise, listener)
+    }
+
+    fn forget(&self, listener: Option<Function>) {
+        if let Some(f) = listener {
+            let _ = self
+                .signal()
+                .remove_event_listener_with_callback("abort", &f);
+        }
+    }
+
+    /// Waits `ms` milliseconds, or until the call is stopped.
+    pub async fn sleep(&self, ms: f64) -> Result<(), Stop> {
+        if let Some(stop) = self.stopped() {
+            return Err(stop);
+        }
+        let signal = self.signal();
+        let mut timer = JsValue::UNDEFINED;
+        let mut listener = None;
+        let promise = Promise::new(&mut |resolve, _reject| {
+            timer = set_timeout(&resolve, ms);
+            let _ = signal.add_event_listener_with_callback("abort", &resolve);
+            listener = Some(resolve);
+        });
+        let _ = JsFuture::from(promise).await;
+        clear_timeout(&timer);
+        self.forget(listener);
+        self.stopped().map_or(Ok(()), Err)
+    }
+
+    /// Settles `promise`, unless the call is stopped first.
+    pub async fn settle(&self, promise: Promise) -> Result<Result<JsValue, JsValue>, Stop> {
+        if let Some(stop) = self.stopped() {
+            return Err(stop);
+        }
+        let (stopped, listener) = self.stopped_promise();
+        let result = JsFuture::from(Promise::race(&Array::of2(&promise, &stopped))).await;
+        self.forget(listener);
+        match self.stopped() {
+            Some(stop) => Err(stop),
+            None => Ok(result),
+        }
+    }
+}
+
+impl Drop for CallGuard {
+    fn drop(&mut self) {
+        clear_timeout(&self.timer);
+        if let Some((signal, on_abort)) = &self.caller {
+            let _ = signal
+                .remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+        }
+        // Cancels whatever of this call may still be in flight.
+        abort(&self.controller, "retryExecution finished");
+    }
+}

@@ -1,0 +1,108 @@
+//! The thin wasm-bindgen layer: the two exports, their TypeScript types, and
+//! the glue that converts values and awaits fetch.
+
+use wasm_bindgen::prelude::*;
+
+mod call;
+mod convert;
+mod guard;
+mod http;
+mod output;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &str = r#"
+/** The status of a workflow execution. */
+export type WorkflowStatus = "RUNNING" | "COMPLETED" | "FAILED" | "TIMED_OUT" | "TERMINATED";
+
+/** Options of {@link retryExecution}. Unknown keys are rejected; a key set to `undefined` counts as absent. */
+export interface RetryExecutionOptions {
+  /** CDF project URL name: 3 to 32 letters, digits and hyphens. */
+  project: string;
+  /** Cluster name, e.g. "westeurope-1": the host is https://{cluster}.cognitedata.com. Give this or `baseUrl`. */
+  cluster?: string;
+  /** A full https origin, e.g. "https://api.cognitedata.com" (http only for loopback hosts). Give this or `cluster`. */
+  baseUrl?: string;
+  /** Bearer token, or a function returning one (sync or async); the function is asked again once after a 401. */
+  token: string | (() => string | Promise<string>);
+  /** The execution to retry: a UUID, any case. */
+  executionId: string;
+  /** A session nonce. Omitted: the module creates a session (token exchange, or `clientCredentials`). */
+  nonce?: string;
+  /** Create the session with client credentials instead of token exchange. Not together with `nonce`. */
+  clientCredentials?: { clientId: string; clientSecret: string };
+  /** Cancels everything, waits included; the promise rejects with kind "aborted". */
+  signal?: AbortSignal;
+  /** Deadline for the whole call, retries and waits included, in ms. Default 60000. */
+  timeoutMs?: number;
+  /** Extra attempts after the first, per request. Default 3; 0 disables retries. */
+  maxRetries?: number;
+  /** Sent as the x-cdp-app header. */
+  appName?: string;
+}
+
+/** A workflow execution as CDF returns it. Optional fields are absent when the API omits them. */
+export interface WorkflowExecution {
+  id: string;
+  workflowExternalId: string;
+  status: WorkflowStatus;
+  engineExecutionId: string;
+  /** Milliseconds since the Unix epoch. */
+  createdTime: number;
+  /** A plain object, never a Map. */
+  metadata: Record<string, string>;
+  version?: string;
+  startTime?: number;
+  endTime?: number;
+  reasonForIncompletion?: string;
+}
+
+/** What went wrong. */
+export type CdfErrorKind = "invalid_input" | "api" | "network" | "timeout" | "aborted" | "invalid_response";
+
+/** Every rejection of {@link retryExecution}: a real `Error` named "CdfError". Recognise it with {@link isCdfError}. */
+export interface CdfError extends Error {
+  name: "CdfError";
+  kind: CdfErrorKind;
+  /** Which call failed; absent for "invalid_input". */
+  operation?: "createSession" | "retryExecution";
+  /** The HTTP status, for "api". */
+  status?: number;
+  /** `error.code` of the CDF error body. */
+  code?: number;
+  /** `error.missing` of the CDF error body. */
+  missing?: Record<string, unknown>[];
+  /** `error.duplicated` of the CDF error body. */
+  duplicated?: Record<string, unknown>[];
+  /** Other keys of the CDF error body's `error` object. */
+  extra?: Record<string, unknown>;
+  /** The x-request-id answer header, when there was one. */
+  requestId?: string;
+  /** The option ("invalid_input") or answer field ("invalid_response") at fault. */
+  field?: string;
+  /** Whether the same call later may succeed (429, 5xx, network, timeout). */
+  retryable: boolean;
+  /** How many HTTP requests this call sent, session requests included. */
+  attempts: number;
+  /** The underlying JS error (or abort reason), where there was one. */
+  cause?: unknown;
+}
+"#;
+
+/// Retries a failed, timed-out or terminated CDF workflow execution.
+///
+/// Validates every option before any traffic, creates a session nonce when
+/// none is given, retries safely, and resolves to the execution as a plain
+/// object; every failure rejects with a `CdfError`.
+#[wasm_bindgen(js_name = retryExecution, unchecked_return_type = "WorkflowExecution")]
+pub async fn retry_execution(
+    #[wasm_bindgen(unchecked_param_type = "RetryExecutionOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    call::run(options).await
+}
+
+/// Whether `value` is a `CdfError` thrown by this package (works across realms
+/// and across copies of the module).
+#[wasm_bindgen(js_name = isCdfError, unchecked_return_type = "value is CdfError")]
+pub fn is_cdf_error(#[wasm_bindgen(unchecked_param_type = "unknown")] value: JsValue) -> bool {
+    output::is_cdf_error(&value)
+}

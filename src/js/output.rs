@@ -1,0 +1,137 @@
+//! Rust results to JavaScript: the execution as a plain object, and a
+//! [`CdfError`] as a real JS `Error` named "CdfError".
+
+use js_sys::{Array, Object, Reflect, Symbol};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::error::CdfError;
+use crate::execution::WorkflowExecution;
+use crate::value::Value;
+
+/// The registry key of the brand `isCdfError` looks for: `Symbol.for` is
+/// shared by every realm, so the guard works across frames and module copies.
+const BRAND: &str = "cdf-workflow-retry.CdfError";
+
+/// Defines `key` as an own data property: unlike `obj[key] = v`, a key such as
+/// `__proto__` stays plain data and cannot change the object's prototype.
+fn define(obj: &Object, key: &str, value: &JsValue, enumerable: bool) {
+    let descriptor = Object::new();
+    let set = |k: &str, v: &JsValue| {
+        let _ = Reflect::set(&descriptor, &JsValue::from_str(k), v);
+    };
+    set("value", value);
+    set("writable", &JsValue::TRUE);
+    set("enumerable", &JsValue::from_bool(enumerable));
+    set("configurable", &JsValue::TRUE);
+    let _ = Reflect::define_property(obj, &JsValue::from_str(key), &descriptor);
+}
+
+fn put(obj: &Object, key: &str, value: &JsValue) {
+    define(obj, key, value, true);
+}
+
+/// The execution as a plain object; optional fields absent when `None`.
+pub fn execution(e: &WorkflowExecution) -> JsValue {
+    let obj = Object::new();
+    put(&obj, "id", &JsValue::from_str(&e.id));
+    put(
+        &obj,
+        "workflowExternalId",
+        &JsValue::from_str(&e.workflow_external_id),
+    );
+    put(&obj, "status", &JsValue::from_str(&e.status));
+    put(
+        &obj,
+        "engineExecutionId",
+        &JsValue::from_str(&e.engine_execution_id),
+    );
+    put(&obj, "createdTime", &JsValue::from_f64(e.created_time));
+    let metadata = Object::new();
+    for (k, v) in &e.metadata {
+        put(&metadata, k, &JsValue::from_str(v));
+    }
+    put(&obj, "metadata", &metadata);
+    if let Some(v) = &e.version {
+        put(&obj, "version", &JsValue::from_str(v));
+    }
+    if let Some(v) = e.start_time {
+        put(&obj, "startTime", &JsValue::from_f64(v));
+    }
+    if let Some(v) = e.end_time {
+        put(&obj, "endTime", &JsValue::from_f64(v));
+    }
+    if let Some(v) = &e.reason_for_incompletion {
+        put(&obj, "reasonForIncompletion", &JsValue::from_str(v));
+    }
+    obj.into()
+}
+
+/// A [`Value`] back to JavaScript (for `missing`, `duplicated`, `extra`).
+pub fn value(v: &Value) -> JsValue {
+    match v {
+        Value::Undefined | Value::Function | Value::Signal | Value::Other(_) => JsValue::UNDEFINED,
+        Value::Null => JsValue::NULL,
+        Value::Bool(b) => JsValue::from_bool(*b),
+        Value::Number(n) => JsValue::from_f64(*n),
+        Value::String(s) => JsValue::from_str(s),
+        Value::Array(items) => items.iter().map(value).collect::<Array>().into(),
+        Value::Object(entries) => object(entries).into(),
+    }
+}
+
+fn object(entries: &[(String, Value)]) -> Object {
+    let obj = Object::new();
+    for (k, v) in entries {
+        put(&obj, k, &value(v));
+    }
+    obj
+}
+
+/// The JavaScript `CdfError` for `e`, with `cause` when there is one.
+pub fn error(e: &CdfError, cause: Option<&JsValue>) -> JsValue {
+    let err = js_sys::Error::new(&e.message);
+    err.set_name("CdfError");
+    let obj: &Object = err.unchecked_ref();
+    put(obj, "kind", &JsValue::from_str(e.kind.as_str()));
+    if let Some(op) = e.operation {
+        put(obj, "operation", &JsValue::from_str(op.as_str()));
+    }
+    if let Some(status) = e.status {
+        put(obj, "status", &JsValue::from(status));
+    }
+    if let Some(code) = e.code {
+        put(obj, "code", &JsValue::from_f64(code));
+    }
+    if let Some(v) = &e.missing {
+        put(obj, "missing", &value(v));
+    }
+    if let Some(v) = &e.duplicated {
+        put(obj, "duplicated", &value(v));
+    }
+    if let Some(entries) = &e.extra {
+        put(obj, "extra", &object(entries));
+    }
+    if let Some(id) = &e.request_id {
+        put(obj, "requestId", &JsValue::from_str(id));
+    }
+    if let Some(field) = &e.field {
+        put(obj, "field", &JsValue::from_str(field));
+    }
+    put(obj, "retryable", &JsValue::from_bool(e.retryable));
+    put(obj, "attempts", &JsValue::from(e.attempts));
+    if let Some(cause) = cause {
+        if !cause.is_undefined() {
+            define(obj, "cause", cause, false);
+        }
+    }
+    let _ = Reflect::set(obj, &Symbol::for_(BRAND), &JsValue::TRUE);
+    err.into()
+}
+
+/// Whether `v` carries the CdfError brand.
+pub fn is_cdf_error(v: &JsValue) -> bool {
+    v.is_object()
+        && Reflect::get(v, &Symbol::for_(BRAND))
+            .map(|b| b == JsValue::TRUE)
+            .unwrap_or(false)
+}
