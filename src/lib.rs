@@ -51,6 +51,8 @@ pub mod value;
 
 #[cfg(target_arch = "wasm32")]
 mod js;
+#[cfg(target_arch = "wasm32")]
+pub use js::{is_cdf_error, retry_execution};
 
 /// The `x-cdp-sdk` header value: `cdf-workflow-retry:<version>`.
 pub const SDK_HEADER: &str = concat!("cdf-workflow-retry:", env!("CARGO_PKG_VERSION"));

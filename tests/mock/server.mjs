@@ -976,7 +976,14 @@ function normalizeOptions(opts) {
   if (typeof host !== "string" || host === "") throw new TypeError("opts.host must be a non-empty string");
   const nonceTtlMs = opts.nonceTtlMs ?? DEFAULT_NONCE_TTL_MS;
   if (!Number.isFinite(nonceTtlMs) || nonceTtlMs < 0) throw new TypeError("opts.nonceTtlMs must be a non-negative number");
-  return { port, host, nonceTtlMs, quiet: Boolean(opts.quiet), static: normalizeStatic(opts.static) };
+  return {
+    port,
+    host,
+    nonceTtlMs,
+    quiet: Boolean(opts.quiet),
+    keepAlive: opts.keepAlive ?? true,
+    static: normalizeStatic(opts.static),
+  };
 }
 
 /** The URL clients should use for a listening address. */
@@ -1010,7 +1017,7 @@ function listen(server, port, host) {
 
 /**
  * Start the mock server.
- * @param {{port?: number, host?: string, static?: Record<string,string>, quiet?: boolean, nonceTtlMs?: number}} opts
+ * @param {{port?: number, host?: string, static?: Record<string,string>, quiet?: boolean, nonceTtlMs?: number, keepAlive?: boolean}} opts
  * @returns {Promise<{url: string, port: number, close: () => Promise<void>}>}
  */
 export async function startMockServer(opts = {}) {
@@ -1021,6 +1028,10 @@ export async function startMockServer(opts = {}) {
   const server = http.createServer((req, res) => {
     req.on("error", () => {});
     res.on("error", () => {});
+    // keepAlive: false answers every request with `Connection: close`. Browsers transparently
+    // resend a request whose reused keep-alive connection was reset before any answer byte;
+    // fault tests that reset sockets use it so that what the module sends is what arrives.
+    if (!options.keepAlive) res.shouldKeepAlive = false;
     void handleRequest(state, req, res);
   });
   server.on("connection", (socket) => {
