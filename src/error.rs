@@ -110,10 +110,12 @@ impl CdfError {
     /// An option was refused: `field` names it, `reason` completes "`field` must …".
     pub fn invalid_input(field: impl Into<String>, reason: &str) -> Self {
         let field = field.into();
+        // The field may be any key of the caller's object: shown as one short line.
+        let shown = one_line(&field, 64);
         let mut e = CdfError::new(
             ErrorKind::InvalidInput,
             None,
-            format!("Invalid option `{field}`: it must {reason}."),
+            format!("Invalid option `{shown}`: it must {reason}."),
         );
         e.field = Some(field);
         e
