@@ -105,6 +105,7 @@ const manifest = {
     "browser.js",
     "index.d.ts",
     "README.md",
+    "LICENSE",
   ],
   sideEffects: ["./node.js", "./workerd.js", "./browser.js"],
   engines: { node: ">=20" },
@@ -117,6 +118,7 @@ if (existsSync(join(root, "bin", "cli.mjs"))) {
 }
 rmSync(join(pkg, ".gitignore"), { force: true });
 copyFileSync(join(root, "README.md"), join(pkg, "README.md"));
+copyFileSync(join(root, "LICENSE"), join(pkg, "LICENSE"));
 writeFileSync(join(pkg, "package.json"), JSON.stringify(manifest, null, 2) + "\n");
 
 const wasmBytes = readFileSync(join(pkg, `${NAME}_bg.wasm`)).length;

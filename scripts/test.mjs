@@ -88,6 +88,7 @@ step("build", async () => {
   return 0;
 });
 step("node", async () => nodeCount(await run("node", ["--test", "--test-concurrency=1", "tests/node/"])));
+step("consumers", async () => nodeCount(await run("node", ["--test", "--test-concurrency=1", "tests/consumers/"])));
 
 for (const { name, fn } of steps) {
   if (only.length && !only.includes(name)) continue;

@@ -19,25 +19,25 @@ export interface RetryExecutionOptions {
   /** CDF project URL name: 3 to 32 letters, digits and hyphens. */
   project: string;
   /** Cluster name, e.g. "westeurope-1": the host is https://{cluster}.cognitedata.com. Give this or `baseUrl`. */
-  cluster?: string;
+  cluster?: string | undefined;
   /** A full https origin, e.g. "https://api.cognitedata.com" (http only for loopback hosts). Give this or `cluster`. */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   /** Bearer token, or a function returning one (sync or async); the function is asked again once after a 401. */
   token: string | (() => string | Promise<string>);
   /** The execution to retry: a UUID, any case. */
   executionId: string;
   /** A session nonce. Omitted: the module creates a session (token exchange, or `clientCredentials`). */
-  nonce?: string;
+  nonce?: string | undefined;
   /** Create the session with client credentials instead of token exchange. Not together with `nonce`. */
-  clientCredentials?: { clientId: string; clientSecret: string };
+  clientCredentials?: { clientId: string; clientSecret: string } | undefined;
   /** Cancels everything, waits included; the promise rejects with kind "aborted". */
-  signal?: AbortSignal;
+  signal?: AbortSignal | undefined;
   /** Deadline for the whole call, retries and waits included, in ms. Default 60000. */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /** Extra attempts after the first, per request. Default 3; 0 disables retries. */
-  maxRetries?: number;
+  maxRetries?: number | undefined;
   /** Sent as the x-cdp-app header. */
-  appName?: string;
+  appName?: string | undefined;
 }
 
 /** A workflow execution as CDF returns it. Optional fields are absent when the API omits them. */
