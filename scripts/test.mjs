@@ -89,6 +89,7 @@ step("build", async () => {
 });
 step("node", async () => nodeCount(await run("node", ["--test", "--test-concurrency=1", "tests/node/"])));
 step("consumers", async () => nodeCount(await run("node", ["--test", "--test-concurrency=1", "tests/consumers/"])));
+step("e2e", async () => nodeCount(await run("node", ["--test", "--test-concurrency=1", "tests/e2e/"])));
 
 for (const { name, fn } of steps) {
   if (only.length && !only.includes(name)) continue;

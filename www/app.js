@@ -1,0 +1,344 @@
+// The demo page: reads the form, calls retryExecution from the package in /pkg/, shows the
+// execution or an error a person can act on. No framework, no build step.
+//
+// The token lives only in the password input (and in sessionStorage when "Remember" is ticked).
+// It is never written into any other element, attribute or log.
+import { h, executionCard, errorCard, unexpectedCard, explain, FIELD_LABELS, formatMs } from "./view.js";
+
+const $ = (id) => document.getElementById(id);
+const form = $("retry-form");
+const inputs = $("inputs");
+const retryButton = $("retry");
+const retryLabel = $("retry-label");
+const cancelButton = $("cancel");
+const elapsedEl = $("elapsed");
+const statusEl = $("status");
+const resultEl = $("result");
+const tokenInput = $("token");
+const rememberBox = $("remember");
+const seededSelect = $("seeded");
+const executionInput = $("executionId");
+const projectInput = $("project");
+
+const TOKEN_KEY = "cdf-workflow-retry-demo:token";
+const APP_NAME = "cdf-workflow-retry demo";
+const FIELDS = Object.keys(FIELD_LABELS); // cluster, baseUrl, project, token, executionId, nonce, timeoutMs
+
+let lib = null; // { retryExecution, isCdfError } once the wasm module is loaded
+let controller = null; // AbortController of the call in flight
+let mockDetected = false;
+
+// --- Request id of a successful retry -------------------------------------------------------
+// A resolved WorkflowExecution carries no request id, so the page notes the x-request-id of the
+// answer to the /retry call while a call is in flight. The module looks `fetch` up at call time;
+// this wrapper hands back the very same promise, so the module sees no difference.
+const nativeFetch = globalThis.fetch;
+let onResponse = null;
+globalThis.fetch = function fetch(...args) {
+  const promise = nativeFetch.apply(globalThis, args);
+  const observer = onResponse;
+  if (observer) promise.then(observer, () => {});
+  return promise;
+};
+
+// --- Endpoint toggle ------------------------------------------------------------------------
+function mode() {
+  return form.elements.target.value === "baseUrl" ? "baseUrl" : "cluster";
+}
+
+function showMode() {
+  const m = mode();
+  $("cluster-field").hidden = m !== "cluster";
+  $("baseUrl-field").hidden = m !== "baseUrl";
+}
+
+function setMode(m) {
+  $(m === "baseUrl" ? "target-baseUrl" : "target-cluster").checked = true;
+  showMode();
+}
+
+function showClusterHost() {
+  const cluster = $("cluster").value.trim();
+  $("cluster-host").textContent = `https://${cluster || "{cluster}"}.cognitedata.com`;
+}
+
+for (const radio of form.elements.target) radio.addEventListener("change", showMode);
+$("cluster").addEventListener("input", showClusterHost);
+
+// --- Token memory (sessionStorage, only when asked) -----------------------------------------
+function storage() {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null; // storage disabled
+  }
+}
+
+function saveToken() {
+  const s = storage();
+  if (!s) return;
+  try {
+    const token = tokenInput.value.trim();
+    if (rememberBox.checked && token) s.setItem(TOKEN_KEY, token);
+    else s.removeItem(TOKEN_KEY);
+  } catch {
+    /* quota or privacy mode: remembering is best effort */
+  }
+}
+
+function restoreToken() {
+  try {
+    const saved = storage()?.getItem(TOKEN_KEY);
+    if (saved) {
+      tokenInput.value = saved;
+      rememberBox.checked = true;
+      return true;
+    }
+  } catch {
+    /* ignore */
+  }
+  return false;
+}
+
+rememberBox.addEventListener("change", saveToken);
+tokenInput.addEventListener("input", () => {
+  if (rememberBox.checked) saveToken();
+});
+
+// --- Field errors ---------------------------------------------------------------------------
+function clearFieldError(field) {
+  const input = $(field);
+  const message = $(`${field}-error`);
+  if (!input || !message) return;
+  input.removeAttribute("aria-invalid");
+  message.textContent = "";
+  message.hidden = true;
+}
+
+function clearFieldErrors() {
+  for (const field of FIELDS) clearFieldError(field);
+}
+
+/** The input an `invalid_input` error points at, given which endpoint field is showing. */
+function inputFor(field) {
+  if (field === "cluster" || field === "baseUrl") return mode();
+  return FIELDS.includes(field) ? field : null;
+}
+
+function markFieldError(field, message) {
+  const id = inputFor(field);
+  if (!id) return false;
+  const input = $(id);
+  const messageEl = $(`${id}-error`);
+  input.setAttribute("aria-invalid", "true");
+  messageEl.textContent = message;
+  messageEl.hidden = false;
+  input.focus();
+  if (typeof input.select === "function" && input.type !== "password") input.select();
+  return true;
+}
+
+for (const field of FIELDS) $(field).addEventListener("input", () => clearFieldError(field));
+
+// --- Mock server: detection and its seeded executions ---------------------------------------
+async function mockExecutions(project) {
+  const query = project ? `?project=${encodeURIComponent(project)}` : "";
+  try {
+    const res = await nativeFetch(`/_mock/executions${query}`, { headers: { accept: "application/json" } });
+    if (!res.ok || !(res.headers.get("content-type") ?? "").includes("application/json")) return null;
+    const body = await res.json();
+    if (!Array.isArray(body?.items)) return null;
+    return body.items.filter((x) => typeof x?.id === "string");
+  } catch {
+    return null;
+  }
+}
+
+function fillSeeded(items) {
+  const chosen = executionInput.value.trim().toLowerCase();
+  seededSelect.replaceChildren(h("option", { value: "" }, "Choose one to fill in the id…"));
+  for (const { id, workflowExternalId, status } of items) {
+    seededSelect.append(
+      h("option", { value: id, selected: id === chosen }, `${workflowExternalId} · ${status} · ${id.slice(0, 8)}…`),
+    );
+  }
+}
+
+async function refreshSeeded() {
+  if (!mockDetected) return;
+  const items = await mockExecutions(projectInput.value.trim());
+  if (items) fillSeeded(items);
+}
+
+seededSelect.addEventListener("change", () => {
+  if (!seededSelect.value) return;
+  executionInput.value = seededSelect.value;
+  clearFieldError("executionId");
+});
+executionInput.addEventListener("input", () => {
+  const id = executionInput.value.trim().toLowerCase();
+  seededSelect.value = [...seededSelect.options].some((o) => o.value === id) ? id : "";
+});
+projectInput.addEventListener("change", refreshSeeded);
+
+async function detectMock() {
+  const items = await mockExecutions();
+  if (!items) return;
+  mockDetected = true;
+  // Fill only what the person has not typed yet.
+  if (!$("baseUrl").value) $("baseUrl").value = location.origin;
+  if (!$("cluster").value) setMode("baseUrl");
+  if (!tokenInput.value) tokenInput.value = "demo-token";
+  $("mock-note").hidden = false;
+  $("seeded-field").hidden = false;
+  fillSeeded(items);
+  await refreshSeeded();
+}
+
+// --- The call -------------------------------------------------------------------------------
+function readOptions() {
+  const options = {
+    project: projectInput.value.trim(),
+    token: tokenInput.value.trim(),
+    executionId: executionInput.value.trim(),
+    appName: APP_NAME,
+  };
+  const m = mode();
+  options[m] = $(m).value.trim(); // an empty value still goes in, so the error names this field
+  const nonce = $("nonce").value.trim();
+  if (nonce) options.nonce = nonce;
+  const timeout = $("timeoutMs").value.trim();
+  if (timeout) options.timeoutMs = Number(timeout);
+  return options;
+}
+
+let ticker = null;
+
+function setBusy(busy, started = 0) {
+  form.setAttribute("aria-busy", String(busy));
+  document.documentElement.dataset.busy = String(busy);
+  const hadFocus = document.activeElement;
+  inputs.disabled = busy;
+  retryButton.disabled = busy;
+  retryButton.classList.toggle("busy", busy);
+  retryLabel.textContent = busy ? "Retrying…" : "Retry execution";
+  cancelButton.disabled = !busy;
+  clearInterval(ticker);
+  elapsedEl.textContent = "";
+  if (busy) {
+    ticker = setInterval(() => {
+      elapsedEl.textContent = formatMs(performance.now() - started);
+    }, 100);
+    // The control that had focus is now disabled: keep the keyboard on Cancel.
+    if (hadFocus === retryButton || inputs.contains(hadFocus) || hadFocus === document.body) cancelButton.focus({ preventScroll: true });
+  } else if (document.activeElement === cancelButton || document.activeElement === document.body) {
+    retryButton.focus({ preventScroll: true });
+  }
+}
+
+/** Show a result card; the live status line gets a short summary (and, for screen readers, the detail). */
+function show(card, summary, detail = "") {
+  resultEl.replaceChildren(card);
+  statusEl.replaceChildren(summary, detail ? h("span", { class: "visually-hidden" }, ` ${detail}`) : "");
+  // On a phone the card is below the form: bring it into view (not for field errors, which
+  // move the focus to the field instead).
+  const box = card.getBoundingClientRect();
+  if (!card.matches('[data-kind="invalid_input"]') && (box.top < 0 || box.top > window.innerHeight - 80)) {
+    card.scrollIntoView({ block: "start", behavior: window.matchMedia("(prefers-reduced-motion: reduce)").matches ? "auto" : "smooth" });
+  }
+}
+
+async function onSubmit(event) {
+  event.preventDefault();
+  if (!lib || controller) return;
+  clearFieldErrors();
+  saveToken();
+  const options = readOptions();
+  controller = new AbortController();
+  options.signal = controller.signal;
+
+  let retryRequestId;
+  onResponse = (response) => {
+    try {
+      if (new URL(response.url).pathname.endsWith("/retry")) {
+        retryRequestId = response.headers.get("x-request-id") ?? undefined;
+      }
+    } catch {
+      /* a response without a URL: nothing to note */
+    }
+  };
+  const started = performance.now();
+  setBusy(true, started);
+  statusEl.textContent = "Retrying…";
+  let fieldToFocus = null;
+  try {
+    const execution = await lib.retryExecution(options);
+    const elapsedMs = performance.now() - started;
+    show(
+      executionCard(execution, { requestId: retryRequestId, elapsedMs }),
+      `Retried: ${execution.workflowExternalId} is now ${execution.status}.`,
+      `Execution ${execution.id}.`,
+    );
+  } catch (e) {
+    const elapsedMs = performance.now() - started;
+    if (lib.isCdfError(e)) {
+      const { title } = explain(e);
+      show(errorCard(e, { elapsedMs }), `Failed: ${title}.`, e.message);
+      if (e.kind === "invalid_input") fieldToFocus = e.field;
+    } else {
+      show(unexpectedCard(e), "Failed: unexpected error.", String(e?.message ?? e));
+    }
+  } finally {
+    onResponse = null;
+    controller = null;
+    setBusy(false);
+  }
+  // After the form is enabled again, so the field can take focus.
+  if (fieldToFocus) {
+    const message = resultEl.querySelector('[data-key="message"]')?.textContent ?? "";
+    markFieldError(fieldToFocus, message);
+  }
+  refreshSeeded();
+}
+
+function cancel() {
+  controller?.abort(new DOMException("Cancelled from the demo page", "AbortError"));
+}
+
+form.addEventListener("submit", onSubmit);
+cancelButton.addEventListener("click", cancel);
+document.addEventListener("keydown", (event) => {
+  if (event.key === "Escape" && controller) {
+    event.preventDefault();
+    cancel();
+  }
+});
+
+// --- Start ----------------------------------------------------------------------------------
+async function loadLibrary() {
+  try {
+    lib = await import("./pkg/browser.js");
+    return true;
+  } catch (err) {
+    statusEl.textContent =
+      `Could not load the WebAssembly module from /pkg/ (${String(err?.message ?? err)}). ` +
+      "If pkg/ is missing, build it with `npm run build`, or start the page with `npm start`.";
+    retryLabel.textContent = "Module not loaded";
+    document.documentElement.dataset.state = "error";
+    return false;
+  }
+}
+
+showMode();
+showClusterHost();
+restoreToken();
+const [loaded] = await Promise.all([loadLibrary(), detectMock()]);
+showMode();
+if (loaded) {
+  retryButton.disabled = false;
+  retryLabel.textContent = "Retry execution";
+  statusEl.textContent = mockDetected
+    ? "Ready. Mock CDF server detected: pick an execution and press Retry."
+    : "Ready.";
+  document.documentElement.dataset.state = "ready";
+}
