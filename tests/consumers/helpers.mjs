@@ -172,26 +172,7 @@ export async function serveStatic(dir) {
   };
 }
 
-export const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-
-/** Debian Chromium through playwright-core. */
-export async function launchChromium() {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`${CHROMIUM} is missing: install Debian's chromium (apt-get install -y chromium), see scripts/setup.sh`);
-  }
-  const { chromium } = await import("playwright-core");
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-}
+export { CHROMIUM, launchChromium } from "../chromium.mjs";
 
 /**
  * Opens `url`, waits for `#out[data-done]` (the fixtures set it when the call settled) and

@@ -4,20 +4,11 @@
 import { existsSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium } from "playwright-core";
 import { assertPackageBuilt } from "../../scripts/start.mjs";
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-export const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
+import { CHROMIUM, launchChromium } from "../chromium.mjs";
+
+export { CHROMIUM };
 
 export const DEMO_TOKEN = "demo-token";
 export const IDS = {
@@ -37,7 +28,7 @@ export function checkPrerequisites() {
 }
 
 export function launchBrowser() {
-  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+  return launchChromium({ headless: true });
 }
 
 let shotDir = null;
