@@ -232,6 +232,13 @@ impl CdfError {
         e
     }
 
+    /// This error for an answer that carried `cdf-is-auto-retryable: true`:
+    /// CDF says the same request may succeed later, whatever its status.
+    pub fn auto_retryable(mut self, auto_retryable: bool) -> Self {
+        self.retryable |= auto_retryable;
+        self
+    }
+
     /// This error with the number of requests sent so far.
     pub fn with_attempts(mut self, attempts: u32) -> Self {
         self.attempts = attempts;
@@ -412,6 +419,20 @@ mod tests {
             &r,
         );
         assert!(!e.message.contains("sekret-nonce"));
+    }
+
+    #[test]
+    fn the_auto_retryable_header_makes_any_status_retryable() {
+        let e = CdfError::api(
+            Operation::RetryExecution,
+            409,
+            "",
+            None,
+            None,
+            &Redactor::default(),
+        );
+        assert!(!e.clone().auto_retryable(false).retryable);
+        assert!(e.auto_retryable(true).retryable);
     }
 
     #[test]

@@ -179,18 +179,18 @@ pub fn parse_options(options: &Value) -> Result<Options, CdfError> {
         )),
         None => None,
     };
+    if given_nonce.is_some() && get("clientCredentials").is_some() {
+        return Err(bad(
+            "nonce",
+            "not be given together with clientCredentials (ambiguous: give a nonce, or credentials to create one)",
+        ));
+    }
     let credentials = match get("clientCredentials") {
         Some(v) => Some(client_credentials(v)?),
         None => None,
     };
     let nonce = match (given_nonce, credentials) {
-        (Some(_), Some(_)) => {
-            return Err(bad(
-                "nonce",
-                "not be given together with clientCredentials (ambiguous: give a nonce, or credentials to create one)",
-            ))
-        }
-        (Some(n), None) => NonceSource::Given(n),
+        (Some(n), _) => NonceSource::Given(n),
         (None, Some(c)) => NonceSource::ClientCredentials(c),
         (None, None) => NonceSource::TokenExchange,
     };
@@ -494,6 +494,14 @@ mod tests {
             ),
         ]);
         assert_eq!(field_of(&both), "nonce");
+        // Ambiguous even when the credentials are malformed.
+        assert_eq!(
+            field_of(&with(vec![
+                ("nonce", s("n")),
+                ("clientCredentials", Value::Object(vec![]))
+            ])),
+            "nonce"
+        );
     }
 
     #[test]

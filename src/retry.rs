@@ -96,8 +96,10 @@ pub fn decide(outcome: Outcome, s: Situation) -> Action {
 /// or an HTTP date compared with `now_ms`. `None` when it is neither.
 pub fn retry_after_ms(header: &str, now_ms: f64) -> Option<f64> {
     let header = header.trim();
-    if !header.is_empty() && header.len() <= 10 && header.bytes().all(|b| b.is_ascii_digit()) {
-        return header.parse::<u64>().ok().map(|secs| secs as f64 * 1000.0);
+    if !header.is_empty() && header.bytes().all(|b| b.is_ascii_digit()) {
+        // Any number of digits: a huge value saturates (and then passes any deadline).
+        let secs = header.parse::<u64>().unwrap_or(u64::MAX);
+        return Some(secs as f64 * 1000.0);
     }
     let when = httpdate::parse_http_date(header).ok()?;
     let when_ms = when
@@ -243,16 +245,17 @@ mod tests {
             retry_after_ms("Sun, 06 Nov 1994 08:00:00 GMT", now),
             Some(0.0)
         );
-        for bad in [
-            "",
-            "-1",
-            "1.5",
-            "soon",
-            "99999999999",
-            "Sun, 32 Nov 1994 08:49:37 GMT",
-        ] {
+        for bad in ["", "-1", "1.5", "soon", "Sun, 32 Nov 1994 08:49:37 GMT"] {
             assert_eq!(retry_after_ms(bad, now), None, "{bad}");
         }
+        assert_eq!(
+            retry_after_ms("99999999999", 0.0),
+            Some(99_999_999_999_000.0)
+        );
+        assert_eq!(
+            retry_after_ms(&"9".repeat(40), 0.0),
+            Some(u64::MAX as f64 * 1000.0)
+        );
     }
 
     #[test]

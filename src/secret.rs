@@ -25,12 +25,9 @@ impl fmt::Debug for Secret {
     }
 }
 
-/// The replacement for a secret found in server-supplied text.
-pub const REDACTED: &str = "[redacted]";
-
-/// Secrets shorter than this are not searched for: replacing every "a" of a
-/// message would make it unreadable, and a real token, secret or nonce is longer.
-const MIN_REDACTED_LEN: usize = 3;
+/// The replacement for a secret found in server-supplied text: no letters or
+/// digits, so the mask itself can never spell (part of) a secret.
+pub const REDACTED: &str = "***";
 
 /// Removes known secrets from text before it goes into an error.
 #[derive(Debug, Default, Clone)]
@@ -41,7 +38,7 @@ pub struct Redactor {
 impl Redactor {
     /// Adds a secret to hide from now on.
     pub fn add(&mut self, secret: &Secret) {
-        if secret.expose().len() >= MIN_REDACTED_LEN && !self.secrets.contains(secret) {
+        if !secret.expose().is_empty() && !self.secrets.contains(secret) {
             self.secrets.push(secret.clone());
         }
     }
@@ -119,9 +116,9 @@ mod tests {
     fn redactor_replaces_every_occurrence() {
         let mut r = Redactor::default();
         r.add(&Secret::new("tok-123"));
-        r.add(&Secret::new("xy")); // too short to search for
-        assert_eq!(r.redact("a tok-123 b tok-123"), "a [redacted] b [redacted]");
-        assert_eq!(r.redact("xy"), "xy");
+        assert_eq!(r.redact("a tok-123 b tok-123"), "a *** b ***");
+        r.add(&Secret::new("Zq")); // short secrets too
+        assert_eq!(r.redact("nonce Zq rejected"), "nonce *** rejected");
     }
 
     #[test]

@@ -75,9 +75,12 @@ pub fn uuid(s: &str) -> Result<String, Reason> {
         return Err(REASON);
     }
     // At 36 characters, the only form `Uuid` parses is the hyphenated one.
-    Uuid::try_parse(s)
-        .map(|u| u.hyphenated().to_string())
-        .map_err(|_| REASON)
+    // `encode_lower` writes it without `core::fmt` (smaller than `to_string`).
+    let uuid = Uuid::try_parse(s).map_err(|_| REASON)?;
+    Ok(uuid
+        .hyphenated()
+        .encode_lower(&mut Uuid::encode_buffer())
+        .to_owned())
 }
 
 /// A session nonce: non-empty visible ASCII, at most 4096 characters.

@@ -166,6 +166,19 @@ async fn accepts_an_async_token_provider() {
 }
 
 #[wasm_bindgen_test]
+async fn a_null_prototype_options_object_is_a_plain_object() {
+    let p = project("nullproto");
+    let opts = options(&p, FAILED, "{}");
+    let bare = js_eval("return Object.create(null)");
+    js_sys::Object::assign(
+        bare.unchecked_ref::<js_sys::Object>(),
+        opts.unchecked_ref::<js_sys::Object>(),
+    );
+    let v = retry_execution(bare).await.expect("retry succeeds");
+    assert_eq!(get_str(&v, "status").as_deref(), Some("RUNNING"));
+}
+
+#[wasm_bindgen_test]
 async fn keys_set_to_undefined_count_as_absent() {
     let p = project("undef");
     let opts = options(&p, FAILED, "{}");

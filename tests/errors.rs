@@ -146,6 +146,10 @@ async fn invalid_answers_name_the_field() {
         .await;
         let e = expect_error(options(&p, FAILED, "{}")).await;
         assert_eq!(kind(&e), "invalid_response", "{key}={value}");
+        assert!(
+            get_str(&e, "requestId").is_some_and(|id| id.starts_with("mock-")),
+            "the answer's x-request-id"
+        );
         assert_eq!(
             get_str(&e, "field").as_deref(),
             Some(*field),
@@ -185,6 +189,7 @@ async fn a_sessions_answer_without_a_nonce_is_an_invalid_response() {
     assert_eq!(get_str(&e, "operation").as_deref(), Some("createSession"));
     assert_eq!(get_str(&e, "field").as_deref(), Some("items[0].nonce"));
     assert_eq!(attempts(&e), 1.0);
+    assert!(get_str(&e, "requestId").is_some());
 }
 
 #[wasm_bindgen_test]
@@ -218,7 +223,7 @@ async fn secrets_echoed_by_the_server_are_redacted() {
         .await
     };
     assert_no_secret(&e2, &[secret, TOKEN]);
-    assert!(get_str(&e2, "message").is_some_and(|m| m.contains("[redacted]")));
+    assert!(get_str(&e2, "message").is_some_and(|m| m.contains("***")));
 }
 
 use wasm_bindgen::JsCast;

@@ -8,7 +8,7 @@ use std::collections::HashSet;
 
 use cdf_workflow_retry::retry_execution;
 use common::*;
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 
 #[cfg(feature = "browser-tests")]
@@ -115,6 +115,42 @@ async fn auto_retryable_header_with_our_nonce_gets_a_fresh_session() {
 }
 
 #[wasm_bindgen_test]
+async fn auto_retryable_with_the_callers_nonce_is_not_retried_but_retryable() {
+    let p = project("autoc");
+    let nonce = mint_nonce(&p).await;
+    script(
+        &p,
+        r#"{"on":"retry","status":409,"headers":{"cdf-is-auto-retryable":"true"}}"#,
+    )
+    .await;
+    let e = expect_error(options(&p, FAILED, &format!(r#"{{"nonce":"{nonce}"}}"#))).await;
+    assert_eq!(get(&e, "status").as_f64(), Some(409.0));
+    assert_eq!(
+        get(&e, "retryable").as_bool(),
+        Some(true),
+        "CDF said it may succeed later"
+    );
+    assert_eq!(attempts(&e), 1.0);
+}
+
+#[wasm_bindgen_test]
+async fn a_huge_retry_after_fails_at_once() {
+    let p = project("huge");
+    script(
+        &p,
+        r#"{"on":"retry","status":429,"headers":{"retry-after":"99999999999"}}"#,
+    )
+    .await;
+    let e = expect_error(options(&p, FAILED, r#"{"timeoutMs":5000}"#)).await;
+    assert_eq!(get(&e, "status").as_f64(), Some(429.0));
+    assert_eq!(
+        attempts(&e),
+        2.0,
+        "no retry: the wait would pass the deadline"
+    );
+}
+
+#[wasm_bindgen_test]
 async fn a_plain_500_is_not_retried_but_retryable() {
     let p = project("500");
     script(&p, r#"{"on":"retry","status":500}"#).await;
@@ -184,7 +220,10 @@ async fn a_reset_socket_is_a_network_error_or_a_fresh_session() {
     assert_eq!(kind(&e), "network");
     assert_eq!(get_str(&e, "operation").as_deref(), Some("retryExecution"));
     assert_eq!(get(&e, "retryable").as_bool(), Some(true));
-    assert!(has(&e, "cause"), "the fetch error is the cause");
+    assert!(
+        get(&e, "cause").is_instance_of::<js_sys::TypeError>(),
+        "the fetch's TypeError is the cause"
+    );
     assert_eq!(attempts(&e), 1.0);
 
     let p = project("reset2");
@@ -294,6 +333,13 @@ async fn an_already_aborted_signal_sends_nothing() {
         assert_eq!(kind(&e), "aborted");
         assert_eq!(attempts(&e), 0.0);
         assert!(log(&p).await.is_empty());
+        if reason == "'why'" {
+            assert_eq!(
+                get(&e, "cause").as_string().as_deref(),
+                Some("why"),
+                "the reason is the cause"
+            );
+        }
     }
     assert_still_works().await;
 }
@@ -335,6 +381,31 @@ async fn a_401_asks_a_token_provider_again() {
             "Bearer expired-token-1",
             "Bearer test-token-rotated",
             "Bearer test-token-rotated"
+        ]
+    );
+
+    // Each request may refresh once: a 401 on the session, then a 401 on the retry.
+    let p = project("rot3");
+    script(&p, r#"{"on":"retry","status":401}"#).await;
+    let opts = options(&p, FAILED, "{}");
+    let provider =
+        js_eval("let n = 0; return () => (++n === 1 ? 'expired-token-3' : `test-token-r${n}`)");
+    set(&opts, "token", &provider);
+    retry_execution(opts)
+        .await
+        .expect("succeeds after two refreshes");
+    let auth: Vec<String> = log(&p)
+        .await
+        .iter()
+        .map(|r| get_str(&get(r, "headers"), "authorization").unwrap_or_default())
+        .collect();
+    assert_eq!(
+        auth,
+        [
+            "Bearer expired-token-3",
+            "Bearer test-token-r2",
+            "Bearer test-token-r2",
+            "Bearer test-token-r3"
         ]
     );
 

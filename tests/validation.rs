@@ -62,6 +62,7 @@ async fn each_bad_option_names_its_field() {
         (r#"{"token":7}"#, "token"),
         (r#"{"nonce":""}"#, "nonce"),
         (r#"{"nonce":null}"#, "nonce"),
+        (r#"{"nonce":"n","clientCredentials":{}}"#, "nonce"),
         (
             r#"{"nonce":"n","clientCredentials":{"clientId":"a","clientSecret":"b"}}"#,
             "nonce",

@@ -160,16 +160,30 @@ impl Call {
         }
     }
 
-    /// Sends one request and reads the answer; a 2xx answer's body is returned parsed.
-    async fn request(&mut self, op: Operation, url: &str, body: &str) -> Result<Value, Unanswered> {
+    /// Sends one request and reads the answer; a 2xx answer's body is returned
+    /// parsed, with its `x-request-id`.
+    async fn request(
+        &mut self,
+        op: Operation,
+        url: &str,
+        body: &str,
+    ) -> Result<(Value, Option<String>), Unanswered> {
         self.attempts += 1;
         let app = self.options.app_name.as_deref();
         let answer = match post(url, self.token.expose(), app, body, &self.guard).await {
             Ok(answer) => answer,
             Err(SendError::Stopped(stop)) => return Err(Unanswered::Final(self.stopped(op, stop))),
             Err(SendError::Network { name, message }) => {
-                let cause = js_sys::Error::new(&self.redactor.redact(&message));
-                cause.set_name(&name);
+                // gloo-net keeps the platform error's name and message only: rebuild it,
+                // as a real TypeError when it was one (fetch's network failures are).
+                let text = self.redactor.redact(&message);
+                let cause: js_sys::Error = if name == "TypeError" {
+                    js_sys::TypeError::new(&text).into()
+                } else {
+                    let e = js_sys::Error::new(&text);
+                    e.set_name(&name);
+                    e
+                };
                 return Err(Unanswered::Failed {
                     failure: Failure {
                         error: CdfError::network(op, &format!("{name}: {message}"), &self.redactor),
@@ -190,7 +204,7 @@ impl Call {
         let parsed = JSON::parse(&body).ok().map(|v| to_value(&v, MAX_DEPTH));
         if (200..300).contains(&status) {
             return match parsed {
-                Some(v) => Ok(v),
+                Some(v) => Ok((v, request_id)),
                 None => {
                     let mut e = CdfError::invalid_response(op, "body", "is not JSON");
                     e.request_id = request_id;
@@ -205,7 +219,8 @@ impl Call {
             parsed.as_ref(),
             request_id,
             &self.redactor,
-        );
+        )
+        .auto_retryable(auto_retryable);
         Err(Unanswered::Failed {
             failure: error.into(),
             outcome: Outcome::Status {
@@ -223,6 +238,7 @@ impl Call {
         unanswered: Unanswered,
         retries: u32,
         nonce_is_ours: bool,
+        refreshed: &mut bool,
     ) -> Result<Action, Failure> {
         let (failure, outcome, retry_after) = match unanswered {
             Unanswered::Final(f) => return Err(f),
@@ -235,17 +251,18 @@ impl Call {
         let situation = Situation {
             operation: op,
             nonce_is_ours,
-            can_refresh_token: self.provider.is_some(),
+            can_refresh_token: self.provider.is_some() && !*refreshed,
             retries,
             max_retries: self.options.max_retries,
         };
         match decide(outcome, situation) {
             Action::Fail => Err(failure),
             Action::RefreshToken => {
-                // Asked again once per call; sent again only if the token changed.
-                let Some(provider) = self.provider.take() else {
+                // Asked again once per request; sent again only if the token changed.
+                let Some(provider) = self.provider.clone() else {
                     return Err(failure);
                 };
+                *refreshed = true;
                 let token = self.ask_provider(&provider, op).await?;
                 if token == self.token {
                     return Err(failure);
@@ -277,19 +294,23 @@ impl Call {
             _ => json(&CreateSessionBody::token_exchange()),
         }
         .map_err(|e| Failure::from(CdfError::network(op, &e, &self.redactor)))?;
-        let mut retries = 0;
+        let (mut retries, mut refreshed) = (0, false);
         loop {
             match self.request(op, &url, &body).await {
-                Ok(answer) => {
+                Ok((answer, request_id)) => {
                     let nonce = nonce_from_answer(&answer).map_err(|(field, problem)| {
-                        Failure::from(CdfError::invalid_response(op, field, problem))
+                        let mut e = CdfError::invalid_response(op, field, problem);
+                        e.request_id = request_id;
+                        Failure::from(e)
                     })?;
                     let nonce = Secret::new(nonce);
                     self.redactor.add(&nonce);
                     return Ok(nonce);
                 }
                 Err(unanswered) => {
-                    if self.after_failure(op, unanswered, retries, true).await?
+                    if self
+                        .after_failure(op, unanswered, retries, true, &mut refreshed)
+                        .await?
                         != Action::RefreshToken
                     {
                         retries += 1;
@@ -312,7 +333,7 @@ impl Call {
             NonceSource::Given(n) => (Some(n.clone()), false),
             _ => (None, true),
         };
-        let mut retries = 0;
+        let (mut retries, mut refreshed) = (0, false);
         loop {
             let current = match nonce.take() {
                 Some(n) => n,
@@ -321,14 +342,16 @@ impl Call {
             let body = json(&RetryBody::new(current.expose()))
                 .map_err(|e| Failure::from(CdfError::network(op, &e, &self.redactor)))?;
             match self.request(op, &url, &body).await {
-                Ok(answer) => {
+                Ok((answer, request_id)) => {
                     let execution = check_execution(&answer).map_err(|(field, problem)| {
-                        Failure::from(CdfError::invalid_response(op, field, problem))
+                        let mut e = CdfError::invalid_response(op, field, problem);
+                        e.request_id = request_id;
+                        Failure::from(e)
                     })?;
                     return Ok(output::execution(&execution));
                 }
                 Err(unanswered) => match self
-                    .after_failure(op, unanswered, retries, nonce_is_ours)
+                    .after_failure(op, unanswered, retries, nonce_is_ours, &mut refreshed)
                     .await?
                 {
                     Action::RefreshToken => nonce = Some(current),

@@ -3,7 +3,8 @@
 //! throwing getter or proxy as an `Err`.
 
 use js_sys::{Array, Reflect};
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
 use crate::value::Value;
@@ -75,19 +76,23 @@ fn array(v: &JsValue, depth: u32) -> Value {
     Value::Array(items)
 }
 
+#[wasm_bindgen]
+extern "C" {
+    /// `Object.keys(v)`: own enumerable string keys. With `catch`, a proxy's
+    /// throwing `ownKeys` trap is an `Err`, not an exception unwinding through wasm.
+    #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
+    fn object_keys(v: &JsValue) -> Result<Array, JsValue>;
+}
+
 fn object(v: &JsValue, depth: u32) -> Value {
-    let Ok(keys) = Reflect::own_keys(v) else {
+    let Ok(keys) = object_keys(v) else {
         return Value::Other("an unreadable object");
     };
-    let mut entries = Vec::new();
+    let mut entries = Vec::with_capacity(keys.length() as usize);
     for key in keys.iter() {
-        // Symbol keys are not options and not JSON.
         let Some(name) = key.as_string() else {
             continue;
         };
-        if !is_enumerable(v, &key) {
-            continue;
-        }
         let value = match Reflect::get(v, &key) {
             Ok(value) => to_value(&value, depth - 1),
             Err(_) => Value::Other("an unreadable property"),
@@ -95,16 +100,4 @@ fn object(v: &JsValue, depth: u32) -> Value {
         entries.push((name, value));
     }
     Value::Object(entries)
-}
-
-fn is_enumerable(v: &JsValue, key: &JsValue) -> bool {
-    let Ok(object) = v.clone().dyn_into::<js_sys::Object>() else {
-        return false;
-    };
-    match Reflect::get_own_property_descriptor(&object, key) {
-        Ok(desc) => Reflect::get(&desc, &JsValue::from_str("enumerable"))
-            .map(|e| e.is_truthy())
-            .unwrap_or(false),
-        Err(_) => false,
-    }
 }

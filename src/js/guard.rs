@@ -39,6 +39,10 @@ pub struct CallGuard {
     timer: JsValue,
     _on_deadline: Closure<dyn FnMut()>,
     caller: Option<(AbortSignal, Closure<dyn FnMut()>)>,
+    /// The reason of a caller's signal that was aborted before the call began.
+    early_reason: Option<JsValue>,
+    /// A fetch of this call has started and not finished (see [`CallGuard::fetching`]).
+    in_flight: Cell<bool>,
     /// When the deadline passes, in ms since the epoch.
     pub deadline_ms: f64,
 }
@@ -64,10 +68,12 @@ impl CallGuard {
         };
         let deadline_ms = js_sys::Date::now() + f64::from(timeout_ms);
         let timer = set_timeout(on_deadline.as_ref().unchecked_ref(), f64::from(timeout_ms));
+        let mut early_reason = None;
         let caller = match caller {
             Some(signal) if signal.aborted() => {
                 stop.set(Some(Stop::Aborted));
                 abort(&controller, "aborted by the caller");
+                early_reason = Some(signal.reason());
                 None
             }
             Some(signal) => {
@@ -90,6 +96,8 @@ impl CallGuard {
             timer,
             _on_deadline: on_deadline,
             caller,
+            early_reason,
+            in_flight: Cell::new(false),
             deadline_ms,
         })
     }
@@ -97,6 +105,12 @@ impl CallGuard {
     /// The signal every fetch of this call carries.
     pub fn signal(&self) -> AbortSignal {
         self.controller.signal()
+    }
+
+    /// Marks a fetch as started (`true`) or finished (`false`). A call whose
+    /// future is dropped mid-fetch leaves it `true`, and the drop aborts the fetch.
+    pub fn fetching(&self, yes: bool) {
+        self.in_flight.set(yes);
     }
 
     /// Why the call stopped, if it did.
@@ -109,6 +123,7 @@ impl CallGuard {
         self.caller
             .as_ref()
             .map(|(s, _)| s.reason())
+            .or_else(|| self.early_reason.clone())
             .filter(|r| !r.is_undefined())
     }
 
@@ -173,7 +188,10 @@ impl Drop for CallGuard {
             let _ = signal
                 .remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
         }
-        // Cancels whatever of this call may still be in flight.
-        abort(&self.controller, "retryExecution finished");
+        // Cancels a fetch still in flight (only when the call's future was dropped
+        // mid-fetch: a call that ran to its end has none, and is spared an `Error`).
+        if self.in_flight.get() {
+            abort(&self.controller, "retryExecution dropped");
+        }
     }
 }

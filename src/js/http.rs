@@ -36,6 +36,7 @@ pub enum SendError {
 }
 
 fn failed(guard: &CallGuard, e: gloo_net::Error) -> SendError {
+    guard.fetching(false);
     if let Some(stop) = guard.stopped() {
         return SendError::Stopped(stop);
     }
@@ -75,6 +76,7 @@ pub async fn post(
         .abort_signal(Some(&signal))
         .body(body)
         .map_err(|e| failed(guard, e))?;
+    guard.fetching(true);
     let response = request.send().await.map_err(|e| failed(guard, e))?;
     let headers = response.headers();
     let status = response.status();
@@ -84,6 +86,7 @@ pub async fn post(
         .get("cdf-is-auto-retryable")
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
     let body = response.text().await.map_err(|e| failed(guard, e))?;
+    guard.fetching(false);
     Ok(Answer {
         status,
         request_id,
