@@ -1,0 +1,161 @@
+// One measurement in a fresh Node process, run by bench/run.mjs. Prints one JSON line.
+//
+//   node bench/child.mjs cold <contender> <baseUrl> <project> <nonce>
+//   node bench/child.mjs cpu  <contender> <warmup> <calls>
+//   node --expose-gc bench/child.mjs mem <contender> <warmup> <calls>
+//   node bench/child.mjs tput <contender> <baseUrl> <calls> <concurrency> <projectPrefix>
+//
+// cpu and mem replace globalThis.fetch with a stub answering prebuilt Responses
+// (for the sdk, run with --import ./bench/lib/stub-hooks.mjs so it uses that fetch too).
+import { performance } from "node:perf_hooks";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { load, PKG_DIR, FAILED } from "./lib/contenders.mjs";
+
+const [mode, name, ...args] = process.argv.slice(2);
+const out = (v) => process.stdout.write(JSON.stringify(v) + "\n");
+
+/** The body the mock sends for a successful retry. */
+const ANSWER = JSON.stringify({
+  id: FAILED,
+  workflowExternalId: "nightly-ingest",
+  version: "v3",
+  status: "RUNNING",
+  engineExecutionId: "9b2f4c1e-3a7d-4e8b-9c10-5d6e7f8a9b01",
+  createdTime: 1773108000000,
+  startTime: 1773108001000,
+  metadata: { team: "data", trigger: "schedule" },
+});
+const STUB = { baseUrl: "http://127.0.0.1:9", project: "bench-stub", nonce: "bench-stub-nonce-0123456789" };
+
+/** A stub fetch that answers from a pool of prebuilt Responses; `refill(n)` builds n more. */
+function installStub() {
+  const pool = [];
+  globalThis.fetch = async () => {
+    const r = pool.pop();
+    if (!r) throw new Error("bench: stub pool empty");
+    return r;
+  };
+  return (n) => {
+    for (let i = 0; i < n; i++) {
+      pool.push(
+        new Response(ANSWER, {
+          status: 200,
+          headers: { "content-type": "application/json", "x-request-id": "bench-stub" },
+        }),
+      );
+    }
+  };
+}
+
+/** Runs `calls` stubbed calls in batches; the pool is refilled outside the timed part. */
+async function stubbedCalls(c, refill, calls, samples) {
+  const BATCH = 1000;
+  for (let done = 0; done < calls; ) {
+    const n = Math.min(BATCH, calls - done);
+    refill(n);
+    for (let i = 0; i < n; i++, done++) {
+      const t = performance.now();
+      const r = await c.call(STUB);
+      if (samples) samples[done] = performance.now() - t;
+      if (r?.id !== FAILED) throw new Error(`bench: unexpected answer ${JSON.stringify(r)}`);
+    }
+  }
+}
+
+const median = (xs) => {
+  const s = Float64Array.from(xs).sort();
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+const quantile = (xs, q) => Float64Array.from(xs).sort()[Math.min(xs.length - 1, Math.floor(q * xs.length))];
+
+/** The wasm instance's linear memory, for the package: the glue's initSync returns the
+ *  instance's exports (the Node entry already instantiated it; this call only reads). */
+async function wasmMemoryBytes() {
+  if (name !== "package") return null;
+  const glue = await import(pathToFileURL(join(PKG_DIR, "cdf_workflow_retry.js")).href);
+  return glue.initSync().memory.buffer.byteLength;
+}
+
+if (mode === "cold") {
+  const [baseUrl, project, nonce] = args;
+  const t0 = performance.now();
+  const c = await load(name);
+  const r = await c.call({ baseUrl, project, nonce });
+  const ms = performance.now() - t0;
+  if (r?.id !== FAILED) throw new Error(`bench: unexpected answer ${JSON.stringify(r)}`);
+  out({ ms, sinceProcessStartMs: performance.now() });
+  process.exit(0); // the sdk's keep-alive sockets would otherwise hold the process a while
+} else if (mode === "cpu") {
+  const [warmup, calls] = args.map(Number);
+  const refill = installStub();
+  const c = await load(name);
+  await stubbedCalls(c, refill, warmup);
+  const samples = new Float64Array(calls);
+  const t = performance.now();
+  await stubbedCalls(c, refill, calls, samples);
+  const wall = performance.now() - t;
+  const us = Array.from(samples, (ms) => ms * 1000);
+  out({
+    calls,
+    medianUs: median(us),
+    p10Us: quantile(us, 0.1),
+    p90Us: quantile(us, 0.9),
+    meanUs: us.reduce((a, b) => a + b, 0) / calls,
+    wallMs: wall,
+  });
+} else if (mode === "mem") {
+  const [warmup, calls] = args.map(Number);
+  const refill = installStub();
+  const c = await load(name);
+  const wasmInitial = await wasmMemoryBytes();
+  await stubbedCalls(c, refill, warmup);
+  globalThis.gc();
+  const rssBefore = process.memoryUsage().rss;
+  const wasmAfterWarmup = await wasmMemoryBytes();
+  await stubbedCalls(c, refill, calls);
+  globalThis.gc();
+  const rssAfter = process.memoryUsage().rss;
+  const wasmAfter = await wasmMemoryBytes();
+  out({ calls, rssBefore, rssAfter, wasmInitial, wasmAfterWarmup, wasmAfter });
+} else if (mode === "tput") {
+  const [baseUrl, callsText, concText, prefix] = args;
+  const calls = Number(callsText);
+  const concurrency = Number(concText);
+  const c = await load(name);
+  // Untimed: one fresh project (and a nonce minted for it) per call, so every retry succeeds.
+  const jobs = new Array(calls);
+  await pool(concurrency, calls, async (i) => {
+    const project = `${prefix}-${i}`;
+    const res = await fetch(`${baseUrl}/_mock/projects/${project}/nonce`, { method: "POST" });
+    jobs[i] = { baseUrl, project, nonce: (await res.json()).nonce };
+  });
+  // Warm-up: a few calls on their own projects, outside the timed part.
+  const warm = [];
+  for (let i = 0; i < concurrency; i++) {
+    const project = `${prefix}-w${i}`;
+    const res = await fetch(`${baseUrl}/_mock/projects/${project}/nonce`, { method: "POST" });
+    warm.push({ baseUrl, project, nonce: (await res.json()).nonce });
+  }
+  await Promise.all(warm.map((j) => c.call(j)));
+  let failures = 0;
+  const t = performance.now();
+  await pool(concurrency, calls, async (i) => {
+    const r = await c.call(jobs[i]).catch(() => null);
+    if (r?.id !== FAILED) failures++;
+  });
+  const seconds = (performance.now() - t) / 1000;
+  out({ calls, concurrency, seconds, callsPerSecond: calls / seconds, failures });
+  process.exit(0);
+} else {
+  throw new Error(`bench: unknown mode ${mode}`);
+}
+
+/** Runs fn(0..count-1) with at most `width` in flight. */
+async function pool(width, count, fn) {
+  let next = 0;
+  const worker = async () => {
+    while (next < count) await fn(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(width, count) }, worker));
+}
