@@ -239,6 +239,12 @@ impl CdfError {
         self
     }
 
+    /// This error with the answer's `x-request-id`.
+    pub fn with_request_id(mut self, request_id: Option<String>) -> Self {
+        self.request_id = request_id;
+        self
+    }
+
     /// This error with the number of requests sent so far.
     pub fn with_attempts(mut self, attempts: u32) -> Self {
         self.attempts = attempts;

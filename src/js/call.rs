@@ -206,9 +206,8 @@ impl Call {
             return match parsed {
                 Some(v) => Ok((v, request_id)),
                 None => {
-                    let mut e = CdfError::invalid_response(op, "body", "is not JSON");
-                    e.request_id = request_id;
-                    Err(Unanswered::Final(e.into()))
+                    let e = CdfError::invalid_response(op, "body", "is not JSON");
+                    Err(Unanswered::Final(e.with_request_id(request_id).into()))
                 }
             };
         }
@@ -299,9 +298,10 @@ impl Call {
             match self.request(op, &url, &body).await {
                 Ok((answer, request_id)) => {
                     let nonce = nonce_from_answer(&answer).map_err(|(field, problem)| {
-                        let mut e = CdfError::invalid_response(op, field, problem);
-                        e.request_id = request_id;
-                        Failure::from(e)
+                        Failure::from(
+                            CdfError::invalid_response(op, field, problem)
+                                .with_request_id(request_id),
+                        )
                     })?;
                     let nonce = Secret::new(nonce);
                     self.redactor.add(&nonce);
@@ -344,9 +344,10 @@ impl Call {
             match self.request(op, &url, &body).await {
                 Ok((answer, request_id)) => {
                     let execution = check_execution(&answer).map_err(|(field, problem)| {
-                        let mut e = CdfError::invalid_response(op, field, problem);
-                        e.request_id = request_id;
-                        Failure::from(e)
+                        Failure::from(
+                            CdfError::invalid_response(op, field, problem)
+                                .with_request_id(request_id),
+                        )
                     })?;
                     return Ok(output::execution(&execution));
                 }
