@@ -47,8 +47,10 @@ fi
 # npm dev dependencies (binaryen's wasm-opt, playwright-core, vite, miniflare, typescript).
 stamp=node_modules/.package-lock.json
 if [ ! -f "$stamp" ] || [ package-lock.json -nt "$stamp" ] || [ package.json -nt "$stamp" ]; then
-  say "installing npm dev dependencies (npm ci)…"
-  npm ci --no-audit --no-fund --loglevel=error >&2
+  say "installing npm dev dependencies (npm install, from package-lock.json)…"
+  # Not `npm ci`: vite 8 lists an optional Windows-only dependency that the registry
+  # here does not serve; `npm ci` then refuses the lock file, `npm install` skips it.
+  npm install --no-audit --no-fund --loglevel=error >&2
   touch "$stamp"
 fi
 
