@@ -46,14 +46,20 @@ test("vite: production build ships the .wasm and the page retries an execution",
 
 test("vite: the dev server needs no optimizeDeps setting", async (t) => {
   const port = await freePort();
-  const child = spawn(bin("vite"), ["--host", "127.0.0.1", "--port", String(port), "--strictPort"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  // NO_COLOR: with CI set, Vite colours its output, which would split "127.0.0.1:<port>".
+  const child = spawn(bin("vite"), ["--host", "127.0.0.1", "--port", String(port), "--strictPort"], {
+    cwd: dir,
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: "0" },
+  });
   t.after(() => child.kill());
   let output = "";
   await new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`vite dev did not start:\n${output}`)), 30_000);
     const onData = (d) => {
       output += d;
-      if (output.includes(`127.0.0.1:${port}`)) {
+      // eslint-disable-next-line no-control-regex
+      if (output.replace(/\x1b\[[0-9;]*m/g, "").includes(`127.0.0.1:${port}`)) {
         clearTimeout(timer);
         resolve();
       }
