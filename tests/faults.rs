@@ -180,6 +180,38 @@ async fn session_creation_is_retried_on_502_503_504_and_429() {
 }
 
 #[wasm_bindgen_test]
+async fn session_creation_is_retried_after_a_network_failure() {
+    let p = project("sessreset");
+    script(&p, r#"{"on":"sessions","reset":true}"#).await;
+    let v = retry_execution(options(&p, FAILED, "{}"))
+        .await
+        .expect("succeeds");
+    assert_eq!(get_str(&v, "status").as_deref(), Some("RUNNING"));
+    let ops: Vec<String> = log(&p).await.iter().map(op_of).collect();
+    assert_eq!(ops, ["sessions", "sessions", "retry"]);
+}
+
+#[wasm_bindgen_test]
+async fn a_retry_after_http_date_is_honoured() {
+    let p = project("date");
+    let nonce = mint_nonce(&p).await;
+    // Three seconds ahead, to the second: a wait of 2 to 3 s (jitter alone would be at most 0.5 s).
+    let when = js_eval("return new Date(Date.now() + 3000).toUTCString()");
+    let when = when.as_string().expect("date string");
+    script(
+        &p,
+        &format!(r#"{{"on":"retry","status":429,"headers":{{"retry-after":"{when}"}}}}"#),
+    )
+    .await;
+    let start = now();
+    retry_execution(options(&p, FAILED, &format!(r#"{{"nonce":"{nonce}"}}"#)))
+        .await
+        .expect("succeeds after the wait");
+    assert!(now() - start >= 1_500.0, "waited until the HTTP date");
+    assert_eq!(retry_nonces(&log(&p).await), vec![nonce.clone(), nonce]);
+}
+
+#[wasm_bindgen_test]
 async fn max_retries_bounds_the_attempts() {
     let p = project("max0");
     let nonce = mint_nonce(&p).await;
