@@ -73,9 +73,9 @@ pub struct CdfError {
     pub status: Option<u16>,
     /// `error.code` of a CDF error body, when it is a number (else it goes to `extra`).
     pub code: Option<f64>,
-    /// `error.missing` of a CDF error body, when it is an array (else it goes to `extra`).
+    /// `error.missing` of a CDF error body, when it is an array of objects (else it goes to `extra`).
     pub missing: Option<Value>,
-    /// `error.duplicated` of a CDF error body, when it is an array (else it goes to `extra`).
+    /// `error.duplicated` of a CDF error body, when it is an array of objects (else it goes to `extra`).
     pub duplicated: Option<Value>,
     /// Other keys of a CDF error body's `error` object.
     pub extra: Option<Vec<(String, Value)>>,
@@ -197,10 +197,10 @@ impl CdfError {
                     match (key.as_str(), value) {
                         ("message", Value::String(m)) => message = Some(m.clone()),
                         ("code", Value::Number(n)) => e.code = Some(*n),
-                        ("missing", v @ Value::Array(_)) => {
+                        ("missing", v) if is_object_list(v) => {
                             e.missing = Some(redact_value(v, redactor))
                         }
-                        ("duplicated", v @ Value::Array(_)) => {
+                        ("duplicated", v) if is_object_list(v) => {
                             e.duplicated = Some(redact_value(v, redactor))
                         }
                         (k, v) => extra.push((redact_str(k, redactor), redact_value(v, redactor))),
@@ -265,6 +265,11 @@ fn hint(status: u16, operation: Operation) -> &'static str {
         (500..=599, _) => " (a CDF server error: try again later)",
         _ => "",
     }
+}
+
+/// An array of objects, as CDF's `missing` and `duplicated` are documented.
+fn is_object_list(v: &Value) -> bool {
+    matches!(v, Value::Array(items) if items.iter().all(|i| matches!(i, Value::Object(_))))
 }
 
 fn redact_str(s: &str, redactor: &Redactor) -> String {
@@ -357,6 +362,24 @@ mod tests {
         );
         assert!(!e.retryable);
         assert!(e.message.contains("404"));
+        // `missing` that is not a list of objects goes to `extra`, as the types promise.
+        let odd = obj(vec![(
+            "error",
+            obj(vec![(
+                "missing",
+                Value::Array(vec![Value::String("a".into())]),
+            )]),
+        )]);
+        let e2 = CdfError::api(
+            Operation::RetryExecution,
+            404,
+            "",
+            Some(&odd),
+            None,
+            &Redactor::default(),
+        );
+        assert_eq!(e2.missing, None);
+        assert_eq!(e2.extra.map(|x| x.len()), Some(1));
         assert!(e.message.contains("Workflow execution not found"));
         assert!(!e.message.contains('\n'));
     }

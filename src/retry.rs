@@ -69,6 +69,21 @@ pub fn decide(outcome: Outcome, s: Situation) -> Action {
     }
     let ambiguous_status = |status: u16| matches!(status, 502..=504);
     match (s.operation, outcome) {
+        // `cdf-is-auto-retryable: true` makes any answer of the retry call ambiguous,
+        // a 429 included: never resend that nonce.
+        (
+            Operation::RetryExecution,
+            Outcome::Status {
+                auto_retryable: true,
+                ..
+            },
+        ) => {
+            if s.nonce_is_ours {
+                Action::ResendWithNewSession
+            } else {
+                Action::Fail
+            }
+        }
         (_, Outcome::Status { status: 429, .. }) => Action::Resend,
         (Operation::CreateSession, Outcome::Network) => Action::Resend,
         (Operation::CreateSession, Outcome::Status { status, .. }) if ambiguous_status(status) => {
@@ -169,6 +184,12 @@ mod tests {
         };
         assert_eq!(decide(auto, ours), Action::ResendWithNewSession);
         assert_eq!(decide(auto, theirs), Action::Fail);
+        let auto429 = Outcome::Status {
+            status: 429,
+            auto_retryable: true,
+        };
+        assert_eq!(decide(auto429, ours), Action::ResendWithNewSession);
+        assert_eq!(decide(auto429, theirs), Action::Fail);
         let auto400 = Outcome::Status {
             status: 409,
             auto_retryable: true,
