@@ -182,16 +182,12 @@ async fn a_null_prototype_options_object_is_a_plain_object() {
 async fn keys_set_to_undefined_count_as_absent() {
     let p = project("undef");
     let opts = options(&p, FAILED, "{}");
-    for key in [
-        "nonce",
-        "clientCredentials",
-        "signal",
-        "timeoutMs",
-        "maxRetries",
-        "appName",
-        "cluster",
-        "typo",
-    ] {
+    // Every option these options do not set, and an unknown key.
+    let given = ["project", "baseUrl", "token", "executionId"];
+    let unset = cdf_workflow_retry::options::KNOWN_KEYS
+        .iter()
+        .filter(|k| !given.contains(k));
+    for key in unset.chain(&["typo"]) {
         set(&opts, key, &JsValue::UNDEFINED);
     }
     retry_execution(opts).await.expect("retry succeeds");
