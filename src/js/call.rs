@@ -297,12 +297,7 @@ impl Call {
         loop {
             match self.request(op, &url, &body).await {
                 Ok((answer, request_id)) => {
-                    let nonce = nonce_from_answer(&answer).map_err(|(field, problem)| {
-                        Failure::from(
-                            CdfError::invalid_response(op, field, problem)
-                                .with_request_id(request_id),
-                        )
-                    })?;
+                    let nonce = nonce_from_answer(&answer).map_err(bad_answer(op, request_id))?;
                     let nonce = Secret::new(nonce);
                     self.redactor.add(&nonce);
                     return Ok(nonce);
@@ -343,12 +338,7 @@ impl Call {
                 .map_err(|e| Failure::from(CdfError::network(op, &e, &self.redactor)))?;
             match self.request(op, &url, &body).await {
                 Ok((answer, request_id)) => {
-                    let execution = check_execution(&answer).map_err(|(field, problem)| {
-                        Failure::from(
-                            CdfError::invalid_response(op, field, problem)
-                                .with_request_id(request_id),
-                        )
-                    })?;
+                    let execution = check_execution(&answer).map_err(bad_answer(op, request_id))?;
                     return Ok(output::execution(&execution));
                 }
                 Err(unanswered) => match self
@@ -365,6 +355,18 @@ impl Call {
                 },
             }
         }
+    }
+}
+
+/// Turns a schema fault of a 2xx answer into its `invalid_response` failure.
+fn bad_answer(
+    op: Operation,
+    request_id: Option<String>,
+) -> impl FnOnce((String, &'static str)) -> Failure {
+    move |(field, problem)| {
+        CdfError::invalid_response(op, field, problem)
+            .with_request_id(request_id)
+            .into()
     }
 }
 
