@@ -33,6 +33,28 @@ execFileSync(
   },
 );
 
+// gloo-net sends every request through the global `fetch`, and traps (a wasm
+// panic) when that promise rejects with something that is not an Error or
+// resolves with something that is not a Response, as a patched or test-double
+// `globalThis.fetch` may. Bind gloo-net's fetch import to runtime.js's
+// `guardedFetch`, which settles only with a real Response or an Error and keeps
+// what the runtime threw (for `cause`). Exactly one import must match.
+{
+  const gluePath = join(pkg, `${NAME}.js`);
+  let glue = readFileSync(gluePath, "utf8");
+  const snippet = glue.match(/from '(\.\/snippets\/[^']+\/src\/js\/runtime\.js)';/)?.[1];
+  const fetchImport = /(__wbg_fetch_[0-9a-f]+: function\(arg0\) \{\s*const ret = )fetch\(arg0\);/g;
+  const found = glue.match(fetchImport)?.length ?? 0;
+  if (!snippet || found !== 1) {
+    throw new Error(`build: expected one gloo-net fetch import and the runtime.js snippet in the glue (found ${found} and ${snippet})`);
+  }
+  glue = glue.replace(fetchImport, "$1__cdfGuardedFetch(arg0);");
+  const line = `import { guardedFetch as __cdfGuardedFetch } from '${snippet}';\n`;
+  const first = glue.indexOf("\n") + 1;
+  glue = glue.startsWith("/* @ts-self-types") ? glue.slice(0, first) + line + glue.slice(first) : line + glue;
+  writeFileSync(gluePath, glue);
+}
+
 const reexport = `export { retryExecution, isCdfError } from "./${NAME}.js";\n`;
 
 // Node 20+: compile the wasm from disk, synchronously, at import.
@@ -99,6 +121,7 @@ const manifest = {
     `${NAME}_bg.wasm`,
     `${NAME}.js`,
     `${NAME}.d.ts`,
+    "snippets/",
     `${NAME}_bg.wasm.d.ts`,
     "node.js",
     "workerd.js",

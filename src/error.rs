@@ -1,7 +1,7 @@
 //! [`CdfError`]: every failure, as data. The wasm-bindgen layer turns it into a
 //! JavaScript `Error` named `"CdfError"` in one place (`js/output.rs`).
 
-use crate::secret::{excerpt, one_line, Redactor};
+use crate::secret::{excerpt, one_line, outside, Redactor};
 use crate::value::Value;
 
 /// What went wrong, as the contract's `kind` field names it.
@@ -138,7 +138,7 @@ impl CdfError {
 
     /// The fetch failed before an answer; `detail` is the platform's message.
     pub fn network(operation: Operation, detail: &str, redactor: &Redactor) -> Self {
-        let detail = one_line(&redactor.redact(detail), MAX_EXCERPT);
+        let detail = outside(detail, redactor, MAX_EXCERPT);
         let detail = if detail.is_empty() {
             "fetch failed".to_owned()
         } else {
@@ -209,14 +209,14 @@ impl CdfError {
                 if !extra.is_empty() {
                     e.extra = Some(extra);
                 }
-                message.map(|m| one_line(&redactor.redact(&m), MAX_API_MESSAGE))
+                message.map(|m| outside(&m, redactor, MAX_API_MESSAGE))
             }
             _ => None,
         };
         let detail = match cdf_message {
             Some(m) if !m.is_empty() => m,
             _ => {
-                let text = excerpt(&redactor.redact(body), MAX_EXCERPT);
+                let text = outside(&excerpt(body, MAX_EXCERPT * 4), redactor, MAX_EXCERPT);
                 if text.is_empty() {
                     "no error message in the answer".to_owned()
                 } else {

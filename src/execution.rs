@@ -56,11 +56,18 @@ fn uuid_field(v: &Value, field: &str) -> Result<String, Fault> {
         .map_err(|_| fault(field, "is not a UUID"))
 }
 
-/// A non-negative integer timestamp.
-fn time_field(v: &Value, field: &str) -> Result<f64, Fault> {
+/// `Number.MAX_SAFE_INTEGER`: 2^53 - 1, the largest integer JavaScript holds exactly.
+pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// A timestamp: an integer from 0 to [`MAX_SAFE_INTEGER`] (a larger one could
+/// not be returned exactly, so it is refused rather than rounded).
+pub fn time_field(v: &Value, field: &str) -> Result<f64, Fault> {
     match v {
-        Value::Number(n) if n.is_finite() && *n >= 0.0 && n.fract() == 0.0 => Ok(*n),
-        _ => Err(fault(field, "is not a non-negative integer")),
+        Value::Number(n) if (0.0..=MAX_SAFE_INTEGER).contains(n) && n.fract() == 0.0 => Ok(*n),
+        _ => Err(fault(
+            field,
+            "is not an integer from 0 to 9007199254740991 (Number.MAX_SAFE_INTEGER)",
+        )),
     }
 }
 
@@ -72,6 +79,17 @@ fn optional<T>(
     body.get_present(field, true)
         .map(|v| check(v, field))
         .transpose()
+}
+
+/// Checks a 2xx answer about the execution `requested` (lower case): the
+/// answer's `id` must be that execution's (contract: the answer's identity).
+pub fn check_execution_of(body: &Value, requested: &str) -> Result<WorkflowExecution, Fault> {
+    let execution = check_execution(body)?;
+    if execution.id.eq_ignore_ascii_case(requested) {
+        Ok(execution)
+    } else {
+        Err(fault("id", "is not the requested execution's id"))
+    }
 }
 
 /// Checks a 2xx answer of the retry endpoint. Unknown fields are dropped; a
@@ -149,6 +167,20 @@ mod tests {
     }
 
     #[test]
+    fn the_answer_must_be_about_the_requested_execution() {
+        let body = Value::Object(full());
+        let id = check_execution(&body).map(|e| e.id).unwrap_or_default();
+        assert!(check_execution_of(&body, &id.to_ascii_uppercase()).is_ok());
+        let other = "00000000-0000-4000-8000-000000000000";
+        assert_eq!(
+            check_execution_of(&body, other)
+                .map(|_| ())
+                .map_err(|f| f.0),
+            Err("id".to_owned())
+        );
+    }
+
+    #[test]
     fn a_full_answer_passes() {
         let e = check_execution(&with(vec![])).expect("valid");
         assert_eq!(e.id, ID);
@@ -213,6 +245,8 @@ mod tests {
             ("createdTime", Some(Value::Number(1.5))),
             ("createdTime", Some(s("1"))),
             ("createdTime", Some(Value::Number(f64::INFINITY))),
+            ("createdTime", Some(Value::Number(9_007_199_254_740_992.0))),
+            ("createdTime", Some(Value::Number(1e308))),
             ("metadata", None),
             ("metadata", Some(Value::Null)),
             ("metadata", Some(Value::Array(vec![]))),

@@ -16,7 +16,7 @@ pub const DEFAULT_TIMEOUT_MS: u32 = 60_000;
 pub const DEFAULT_MAX_RETRIES: u32 = 3;
 
 /// Every option `retryExecution` knows.
-pub const KNOWN_KEYS: [&str; 11] = [
+pub const KNOWN_KEYS: [&str; 12] = [
     "project",
     "cluster",
     "baseUrl",
@@ -28,6 +28,7 @@ pub const KNOWN_KEYS: [&str; 11] = [
     "timeoutMs",
     "maxRetries",
     "appName",
+    "onRetry",
 ];
 
 /// Where the bearer token comes from.
@@ -74,6 +75,8 @@ pub struct Options {
     pub nonce: NonceSource,
     /// Whether a `signal` was given.
     pub has_signal: bool,
+    /// Whether an `onRetry` callback was given.
+    pub has_on_retry: bool,
     /// Deadline of the whole call, in milliseconds.
     pub timeout_ms: u32,
     /// Extra attempts after the first.
@@ -99,6 +102,63 @@ fn number(v: &Value, field: &str, reason: Reason) -> Result<f64, CdfError> {
     }
 }
 
+/// Whether the callback option `field` was given; anything but a function is refused.
+pub fn callback(v: Option<&Value>, field: &str) -> Result<bool, CdfError> {
+    match v {
+        Some(Value::Function) => Ok(true),
+        Some(_) => Err(bad(field, "be a function")),
+        None => Ok(false),
+    }
+}
+
+/// The error for an unknown option `key`, suggesting the known option it is
+/// closest to (same letters in another case, or one or two edits away).
+pub fn unknown_key(key: &str, known: &[&str]) -> CdfError {
+    let lower = key.to_ascii_lowercase();
+    let best = known
+        .iter()
+        .map(|k| {
+            let d = if k.to_ascii_lowercase() == lower {
+                0
+            } else {
+                edit_distance(&lower, &k.to_ascii_lowercase())
+            };
+            (d, *k)
+        })
+        .min_by_key(|(d, _)| *d);
+    let reason = match best {
+        Some((d, k)) if d <= 2 && key.chars().count() > 2 => {
+            format!("not be set: it is not an option (did you mean {k}?)")
+        }
+        _ => "not be set: it is not an option (check its spelling)".to_owned(),
+    };
+    CdfError::invalid_input(key.to_owned(), &reason)
+}
+
+/// Levenshtein distance between two short strings, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row.first().copied().unwrap_or(0);
+        if let Some(first) = row.first_mut() {
+            *first = i + 1;
+        }
+        for (j, cb) in b.iter().enumerate() {
+            let (Some(&up), Some(&left)) = (row.get(j + 1), row.get(j)) else {
+                break;
+            };
+            let cost = usize::from(ca != *cb);
+            let value = (up + 1).min(left + 1).min(prev + cost);
+            prev = up;
+            if let Some(cell) = row.get_mut(j + 1) {
+                *cell = value;
+            }
+        }
+    }
+    row.last().copied().unwrap_or(0)
+}
+
 /// Validates the options object. Checks run in the order of the contract's
 /// table, so the first fault reported is stable.
 pub fn parse_options(options: &Value) -> Result<Options, CdfError> {
@@ -110,10 +170,7 @@ pub fn parse_options(options: &Value) -> Result<Options, CdfError> {
     };
     for (key, value) in entries {
         if !KNOWN_KEYS.contains(&key.as_str()) && *value != Value::Undefined {
-            return Err(CdfError::invalid_input(
-                key.clone(),
-                "not be set: it is not an option of retryExecution (check its spelling)",
-            ));
+            return Err(unknown_key(key, &KNOWN_KEYS));
         }
     }
     let get = |key: &str| options.get_present(key, false);
@@ -227,6 +284,9 @@ pub fn parse_options(options: &Value) -> Result<Options, CdfError> {
         None => false,
     };
 
+    // onRetry
+    let has_on_retry = callback(get("onRetry"), "onRetry")?;
+
     Ok(Options {
         project: project.to_owned(),
         origin,
@@ -234,6 +294,7 @@ pub fn parse_options(options: &Value) -> Result<Options, CdfError> {
         execution_id,
         nonce,
         has_signal,
+        has_on_retry,
         timeout_ms,
         max_retries,
         app_name,

@@ -57,6 +57,22 @@ pub struct Situation {
 
 /// The contract's retry rules, in one place.
 pub fn decide(outcome: Outcome, s: Situation) -> Action {
+    // Ambiguity wins: an answer that may mean the retry was processed is never
+    // resent with the same nonce, whatever its status (a 401 included).
+    if let (
+        Operation::RetryExecution,
+        Outcome::Status {
+            auto_retryable: true,
+            ..
+        },
+    ) = (s.operation, outcome)
+    {
+        return if s.nonce_is_ours && s.retries < s.max_retries {
+            Action::ResendWithNewSession
+        } else {
+            Action::Fail
+        };
+    }
     if let Outcome::Status { status: 401, .. } = outcome {
         return if s.can_refresh_token {
             Action::RefreshToken
@@ -220,6 +236,22 @@ mod tests {
             ),
             Action::Fail
         );
+    }
+
+    #[test]
+    fn ambiguity_wins_over_a_401() {
+        let ambiguous_401 = Outcome::Status {
+            status: 401,
+            auto_retryable: true,
+        };
+        let mut s = sit(Operation::RetryExecution, false);
+        s.can_refresh_token = true;
+        // The caller's nonce may be bound: never asked for a new token and resent.
+        assert_eq!(decide(ambiguous_401, s), Action::Fail);
+        s.nonce_is_ours = true;
+        assert_eq!(decide(ambiguous_401, s), Action::ResendWithNewSession);
+        s.retries = s.max_retries;
+        assert_eq!(decide(ambiguous_401, s), Action::Fail);
     }
 
     #[test]

@@ -43,17 +43,59 @@ impl Redactor {
         }
     }
 
-    /// `text` with every known secret replaced by [`REDACTED`].
+    /// `text` with every occurrence of every known secret replaced by
+    /// [`REDACTED`] in one left-to-right pass (the longest secret wins where
+    /// several start at the same place). If the result still contains a
+    /// secret (masks next to text can rebuild one), the whole text becomes
+    /// [`WITHHELD`].
     pub fn redact(&self, text: &str) -> String {
-        let mut out = text.to_owned();
-        for secret in &self.secrets {
-            if out.contains(secret.expose()) {
-                out = out.replace(secret.expose(), REDACTED);
+        if self.secrets.is_empty() {
+            return text.to_owned();
+        }
+        let mut out = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(c) = rest.chars().next() {
+            let hit = self
+                .secrets
+                .iter()
+                .map(Secret::expose)
+                .filter(|s| rest.starts_with(s))
+                .max_by_key(|s| s.len());
+            match hit {
+                Some(s) => {
+                    out.push_str(REDACTED);
+                    rest = rest.get(s.len()..).unwrap_or("");
+                }
+                None => {
+                    out.push(c);
+                    rest = rest.get(c.len_utf8()..).unwrap_or("");
+                }
             }
         }
-        out
+        if self.contains_secret(&out) {
+            WITHHELD.to_owned()
+        } else {
+            out
+        }
+    }
+
+    /// Whether `text` contains any known secret.
+    pub fn contains_secret(&self, text: &str) -> bool {
+        self.secrets.iter().any(|s| text.contains(s.expose()))
     }
 }
+
+/// Text that came from outside the module (an answer body, a header, a
+/// thrown error's message) as the contract wants it in a message: normalised
+/// to one line (markup already removed by the caller where it is HTML), then
+/// redacted, then cut to `max_chars`.
+pub fn outside(text: &str, redactor: &Redactor, max_chars: usize) -> String {
+    let normal = one_line(text, max_chars.saturating_mul(8).max(1024));
+    one_line(&redactor.redact(&normal), max_chars)
+}
+
+/// What replaces a whole outside text that masking could not clean.
+pub const WITHHELD: &str = "[redacted]";
 
 /// One clean line of at most `max_chars` characters: control characters and
 /// runs of white space become one space, and a cut line ends with "…".
@@ -81,24 +123,71 @@ pub fn one_line(text: &str, max_chars: usize) -> String {
     out
 }
 
-/// The readable text of an HTML (or other) body: tags and entities dropped,
-/// as one line of at most `max_chars` characters.
+/// Elements whose content is never visible text.
+const HIDDEN: [&str; 6] = ["script", "style", "head", "title", "template", "noscript"];
+
+/// The readable text of an HTML (or other) body: tags, comments and the
+/// content of `script`, `style`, `head`, `title`, `template` and `noscript`
+/// dropped, the common entities decoded, as one line of at most `max_chars`
+/// characters.
 pub fn excerpt(body: &str, max_chars: usize) -> String {
+    let limit = max_chars.saturating_mul(40);
     let mut text = String::with_capacity(body.len().min(4096));
-    let mut in_tag = false;
-    // Only the start of a large body is looked at.
-    for c in body.chars().take(max_chars.saturating_mul(20)) {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                text.push(' ');
+    let mut rest = body;
+    let mut hidden: Option<&str> = None;
+    while !rest.is_empty() && text.len() < limit {
+        let Some(lt) = rest.find('<') else {
+            if hidden.is_none() {
+                text.push_str(rest);
             }
-            _ if !in_tag => text.push(c),
-            _ => {}
+            break;
+        };
+        if hidden.is_none() {
+            text.push_str(rest.get(..lt).unwrap_or(""));
         }
+        rest = rest.get(lt..).unwrap_or("");
+        if rest.starts_with("<!--") {
+            rest = match rest.find("-->") {
+                Some(end) => rest.get(end + 3..).unwrap_or(""),
+                None => "",
+            };
+            continue;
+        }
+        let Some(gt) = rest.find('>') else { break };
+        let tag = rest.get(1..gt).unwrap_or("").trim();
+        let closing = tag.starts_with('/');
+        let name: String = tag
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric())
+            .collect::<String>()
+            .to_ascii_lowercase();
+        match hidden {
+            Some(h) if closing && name == h => hidden = None,
+            Some(_) => {}
+            None if !closing && !tag.ends_with('/') => {
+                hidden = HIDDEN.iter().copied().find(|h| *h == name);
+            }
+            None => {}
+        }
+        text.push(' ');
+        rest = rest.get(gt + 1..).unwrap_or("");
     }
-    one_line(&text, max_chars)
+    one_line(&decode_entities(&text), max_chars)
+}
+
+/// The few HTML entities an error page uses, decoded.
+fn decode_entities(text: &str) -> String {
+    if !text.contains('&') {
+        return text.to_owned();
+    }
+    text.replace("&nbsp;", " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&apos;", "'")
+        .replace("&amp;", "&")
 }
 
 #[cfg(test)]
@@ -122,6 +211,30 @@ mod tests {
     }
 
     #[test]
+    fn excerpt_keeps_visible_text_only() {
+        let html = "<!doctype html><html><head><title>Oops</title><style>body { color: red }</style>\
+            <script>var x = '<b>';</script></head><body><!-- note --><p>Service &amp; gateway down</p>\
+            <script src=a.js></script><STYLE>p{}</STYLE>try later</body></html>";
+        assert_eq!(excerpt(html, 200), "Service & gateway down try later");
+    }
+
+    #[test]
+    fn redaction_is_one_pass_and_withholds_rebuilt_secrets() {
+        let mut r = Redactor::default();
+        r.add(&Secret::new("ab"));
+        r.add(&Secret::new("abc"));
+        assert_eq!(r.redact("xabcx ab"), "x***x ***");
+        let mut r = Redactor::default();
+        r.add(&Secret::new("*a"));
+        // "**a" -> "*" + "***": the mask rebuilt nothing, but "*a" masked leaves "****"…
+        assert!(!r.redact("**a*a").contains("*a"));
+        let mut r = Redactor::default();
+        r.add(&Secret::new("***x"));
+        r.add(&Secret::new("q"));
+        assert_eq!(r.redact("qx"), WITHHELD);
+    }
+
+    #[test]
     fn one_line_collapses_and_cuts() {
         assert_eq!(one_line("  a\n\tb  c ", 100), "a b c");
         assert_eq!(one_line("abcdef", 3), "abc…");
@@ -132,7 +245,7 @@ mod tests {
     #[test]
     fn excerpt_strips_tags() {
         let html = "<html><head><title>502 Bad Gateway</title></head>\n<body><h1>Bad   Gateway</h1></body></html>";
-        assert_eq!(excerpt(html, 200), "502 Bad Gateway Bad Gateway");
+        assert_eq!(excerpt(html, 200), "Bad Gateway");
         assert_eq!(excerpt("plain text", 5), "plain…");
     }
 }

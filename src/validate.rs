@@ -50,6 +50,13 @@ fn dns_label(label: &str) -> bool {
 /// The host a cluster name stands for.
 pub fn cluster_host(cluster: &str) -> Result<String, Reason> {
     const REASON: Reason = "be one or more dot-separated DNS labels (lower-case letters, digits and inner hyphens, 1 to 63 characters each), e.g. \"westeurope-1\"";
+    let lower = cluster.to_ascii_lowercase();
+    if lower.contains("://") || lower.contains('/') {
+        return Err("be only the cluster name, e.g. \"westeurope-1\"; to give a full URL, use baseUrl instead");
+    }
+    if lower == "cognitedata.com" || lower.ends_with(".cognitedata.com") {
+        return Err("be only the cluster name without \".cognitedata.com\" (e.g. \"westeurope-1\"), or give the full origin as baseUrl");
+    }
     let host = format!("{cluster}.cognitedata.com");
     if cluster.split('.').all(dns_label) && host.len() <= 253 {
         Ok(host)
@@ -60,7 +67,12 @@ pub fn cluster_host(cluster: &str) -> Result<String, Reason> {
 
 /// A bearer token: non-empty visible ASCII without spaces (it becomes a header).
 pub fn token(s: &str) -> Result<&str, Reason> {
-    if !s.is_empty() && s.chars().all(is_visible_ascii) {
+    if s.len() > 7
+        && s.get(..7)
+            .is_some_and(|p| p.eq_ignore_ascii_case("bearer "))
+    {
+        Err("be the token alone: drop the \"Bearer \" prefix (the module adds it)")
+    } else if !s.is_empty() && s.chars().all(is_visible_ascii) {
         Ok(s)
     } else {
         Err("be a non-empty string of visible ASCII characters without spaces, or a function returning one")

@@ -1,21 +1,141 @@
-//! JavaScript values to [`Value`], without running user code that could throw
-//! through wasm: every property read goes through `Reflect`, which reports a
-//! throwing getter or proxy as an `Err`.
+//! JavaScript values to [`Value`], without letting anything the caller's
+//! values throw unwind through wasm: every read goes through `runtime.js`,
+//! whose functions catch and report as data.
+//!
+//! The options object is read once ([`snapshot`]): its keys first, unknown
+//! keys rejected before any value is converted, then each known key's value
+//! read once (one getter call) and converted under a [`Budget`], so a
+//! hostile value (a shared array graph, millions of elements, a huge string)
+//! costs bounded work and never grows wasm memory.
 
 use js_sys::{Array, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::AbortSignal;
 
+use crate::error::CdfError;
 use crate::value::Value;
 
-/// How deep options and answers are converted; deeper parts become `Other`.
-pub const MAX_DEPTH: u32 = 32;
-/// Longest array converted (a proxy could claim any length).
-const MAX_ARRAY_LEN: f64 = 1_000_000.0;
+#[wasm_bindgen(module = "/src/js/runtime.js")]
+extern "C" {
+    #[wasm_bindgen(catch)]
+    fn describe(v: &JsValue) -> Result<u32, JsValue>;
+    #[wasm_bindgen(catch)]
+    fn keys(v: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch)]
+    fn read(v: &JsValue, key: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = stringLength)]
+    fn string_length(s: &JsValue) -> Result<f64, JsValue>;
+}
 
-/// `v` as a [`Value`], `depth` levels deep at most.
-pub fn to_value(v: &JsValue, depth: u32) -> Value {
+const PLAIN: u32 = 0;
+const ARRAY: u32 = 1;
+const SIGNAL: u32 = 2;
+
+/// Deepest nesting converted; deeper parts become `Other`.
+pub const MAX_DEPTH: u32 = 8;
+/// Most values (nodes) one options object may hold.
+const MAX_NODES: u32 = 20_000;
+/// Most UTF-16 code units of all strings of one options object together.
+const MAX_STRING_UNITS: f64 = 262_144.0;
+/// Longest single string converted, in UTF-16 code units: more than any valid
+/// option needs (a token is a few KB); a longer one is refused uncopied.
+pub const MAX_STRING_LEN: f64 = 65_536.0;
+/// Longest array converted.
+const MAX_ARRAY_LEN: f64 = 10_000.0;
+
+/// How much converting may still do.
+struct Budget {
+    nodes: u32,
+    string_units: f64,
+    max_string: f64,
+}
+
+/// Why conversion stopped: the value is described, not converted.
+const TOO_BIG: &str = "a value too large or too deeply nested";
+
+/// `{ ok }` / `{ threw }` of `runtime.read`: the value, or what the getter threw.
+pub fn read_key(obj: &JsValue, key: &str) -> Result<JsValue, JsValue> {
+    let r = read(obj, &JsValue::from_str(key))?;
+    let ok = Reflect::get(&r, &JsValue::from_str("ok")).unwrap_or(JsValue::UNDEFINED);
+    if Reflect::has(&r, &JsValue::from_str("threw")).unwrap_or(false) {
+        return Err(Reflect::get(&r, &JsValue::from_str("threw")).unwrap_or(JsValue::UNDEFINED));
+    }
+    Ok(ok)
+}
+
+/// The options object read once: each known key's raw value and its [`Value`].
+#[derive(Debug)]
+pub struct Snapshot {
+    /// The known keys' values as data (an `Object`), for the pure core.
+    pub value: Value,
+    raw: Vec<(String, JsValue)>,
+}
+
+impl Snapshot {
+    /// The raw JS value that was read (and validated) for `key`.
+    pub fn raw(&self, key: &str) -> Option<&JsValue> {
+        self.raw.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+}
+
+/// A refused options object, with the JS value that was thrown, if any.
+pub type Refusal = (CdfError, Option<JsValue>);
+
+fn refuse(field: &str, reason: &str, cause: Option<JsValue>) -> Refusal {
+    (CdfError::invalid_input(field, reason), cause)
+}
+
+/// Reads `options` once: keys, then each known key's value. An unknown key
+/// with a value other than `undefined` is refused before anything is converted.
+pub fn snapshot(options: &JsValue, known: &[&str]) -> Result<Snapshot, Refusal> {
+    if !options.is_object() || describe(options).ok() != Some(PLAIN) {
+        return Err(refuse("options", "be a plain object", None));
+    }
+    let names = match keys(options) {
+        Ok(k) if Array::is_array(&k) => Array::from(&k),
+        _ => return Err(refuse("options", "be a readable plain object", None)),
+    };
+    let mut raw: Vec<(String, JsValue)> = Vec::new();
+    for name in names.iter() {
+        let Some(name) = name.as_string() else {
+            continue;
+        };
+        let value = read_key(options, &name).map_err(|e| {
+            let field = name.clone();
+            refuse(&field, "be readable, but reading it threw", Some(e))
+        })?;
+        if value.is_undefined() {
+            continue;
+        }
+        if !known.contains(&name.as_str()) {
+            return Err((crate::options::unknown_key(&name, known), None));
+        }
+        raw.push((name, value));
+    }
+    let mut budget = Budget {
+        nodes: MAX_NODES,
+        string_units: MAX_STRING_UNITS,
+        max_string: MAX_STRING_LEN,
+    };
+    let mut entries = Vec::with_capacity(raw.len());
+    for (name, v) in &raw {
+        let value = to_value(v, MAX_DEPTH, &mut budget);
+        if let Value::Other("a value that threw when read") = value {
+            return Err(refuse(name, "be readable, but reading it threw", None));
+        }
+        entries.push((name.clone(), value));
+    }
+    Ok(Snapshot {
+        value: Value::Object(entries),
+        raw,
+    })
+}
+
+/// `v` as a [`Value`], `depth` levels deep at most, within `budget`.
+fn to_value(v: &JsValue, depth: u32, budget: &mut Budget) -> Value {
+    if budget.nodes == 0 {
+        return Value::Other(TOO_BIG);
+    }
+    budget.nodes -= 1;
     if v.is_undefined() {
         Value::Undefined
     } else if v.is_null() {
@@ -24,80 +144,88 @@ pub fn to_value(v: &JsValue, depth: u32) -> Value {
         Value::Bool(b)
     } else if let Some(n) = v.as_f64() {
         Value::Number(n)
-    } else if let Some(s) = v.as_string() {
-        Value::String(s)
+    } else if v.is_string() {
+        let units = string_length(v).unwrap_or(f64::INFINITY);
+        if units > budget.string_units || units > budget.max_string {
+            budget.string_units = 0.0;
+            return Value::Other("a string too long");
+        }
+        budget.string_units -= units;
+        v.as_string()
+            .map_or(Value::Other("a string"), Value::String)
     } else if v.is_function() {
         Value::Function
-    } else if v.is_instance_of::<AbortSignal>() {
-        Value::Signal
     } else if !v.is_object() {
         Value::Other("a symbol or bigint")
-    } else if depth == 0 {
-        Value::Other("a value nested too deep")
-    } else if Array::is_array(v) {
-        array(v, depth)
-    } else if is_plain_object(v) {
-        object(v, depth)
     } else {
-        Value::Other("an object that is not a plain object")
-    }
-}
-
-/// An object whose prototype is `null` or a realm's `Object.prototype`.
-fn is_plain_object(v: &JsValue) -> bool {
-    match Reflect::get_prototype_of(v) {
-        Ok(proto) => {
-            let proto: &JsValue = proto.as_ref();
-            proto.is_null()
-                || Reflect::get_prototype_of(proto)
-                    .map(|p| JsValue::from(p).is_null())
-                    .unwrap_or(false)
+        match describe(v).unwrap_or(4) {
+            SIGNAL => Value::Signal,
+            _ if depth == 0 => Value::Other(TOO_BIG),
+            ARRAY => array(v, depth, budget),
+            PLAIN => object(v, depth, budget),
+            4 => Value::Other("a value that threw when read"),
+            _ => Value::Other("an object that is not a plain object"),
         }
-        Err(_) => false,
     }
 }
 
-fn array(v: &JsValue, depth: u32) -> Value {
-    let length = Reflect::get(v, &JsValue::from_str("length"))
+fn array(v: &JsValue, depth: u32, budget: &mut Budget) -> Value {
+    let length = read_key(v, "length")
         .ok()
         .and_then(|l| l.as_f64())
-        .unwrap_or(0.0);
-    if !(0.0..=MAX_ARRAY_LEN).contains(&length) {
-        return Value::Other("an array too long");
+        .unwrap_or(f64::NAN);
+    if !(0.0..=MAX_ARRAY_LEN).contains(&length) || length > f64::from(budget.nodes) {
+        return Value::Other(TOO_BIG);
     }
     let length = length as u32;
-    let mut items = Vec::new();
+    let mut items = Vec::with_capacity(length as usize);
     for i in 0..length {
-        match Reflect::get_u32(v, i) {
-            Ok(item) => items.push(to_value(&item, depth - 1)),
-            Err(_) => return Value::Other("an unreadable array"),
+        match read_key(v, &i.to_string()) {
+            Ok(item) => items.push(to_value(&item, depth - 1, budget)),
+            Err(_) => return Value::Other("a value that threw when read"),
+        }
+        if budget.nodes == 0 {
+            return Value::Other(TOO_BIG);
         }
     }
     Value::Array(items)
 }
 
-#[wasm_bindgen]
-extern "C" {
-    /// `Object.keys(v)`: own enumerable string keys. With `catch`, a proxy's
-    /// throwing `ownKeys` trap is an `Err`, not an exception unwinding through wasm.
-    #[wasm_bindgen(js_namespace = Object, js_name = keys, catch)]
-    fn object_keys(v: &JsValue) -> Result<Array, JsValue>;
-}
-
-fn object(v: &JsValue, depth: u32) -> Value {
-    let Ok(keys) = object_keys(v) else {
-        return Value::Other("an unreadable object");
+fn object(v: &JsValue, depth: u32, budget: &mut Budget) -> Value {
+    let names = match keys(v) {
+        Ok(k) if Array::is_array(&k) => Array::from(&k),
+        _ => return Value::Other("a value that threw when read"),
     };
-    let mut entries = Vec::with_capacity(keys.length() as usize);
-    for key in keys.iter() {
+    if names.length() > budget.nodes {
+        return Value::Other(TOO_BIG);
+    }
+    let mut entries = Vec::with_capacity(names.length() as usize);
+    for key in names.iter() {
         let Some(name) = key.as_string() else {
             continue;
         };
-        let value = match Reflect::get(v, &key) {
-            Ok(value) => to_value(&value, depth - 1),
-            Err(_) => Value::Other("an unreadable property"),
+        let value = match read_key(v, &name) {
+            Ok(value) => to_value(&value, depth - 1, budget),
+            Err(_) => return Value::Other("a value that threw when read"),
         };
         entries.push((name, value));
+        if budget.nodes == 0 {
+            return Value::Other(TOO_BIG);
+        }
     }
     Value::Object(entries)
+}
+
+/// Deepest nesting of an answer converted; deeper parts become `Other`.
+const ANSWER_DEPTH: u32 = 32;
+
+/// A value `JSON.parse` made from an answer (plain data: no getters, no
+/// proxies) as a [`Value`]. A body is at most 1 MiB, so its size is bounded.
+pub fn answer_value(v: &JsValue) -> Value {
+    let mut budget = Budget {
+        nodes: u32::MAX,
+        string_units: f64::INFINITY,
+        max_string: f64::INFINITY,
+    };
+    to_value(v, ANSWER_DEPTH, &mut budget)
 }

@@ -22,6 +22,20 @@ extern "C" {
     fn clear_timeout(id: &JsValue);
 }
 
+// The caller's signal is the caller's object: read and watched only through
+// functions that cannot throw, and with one listener however many calls share it.
+#[wasm_bindgen(module = "/src/js/runtime.js")]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = signalAborted)]
+    fn signal_aborted(signal: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = signalReason)]
+    fn signal_reason(signal: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch)]
+    fn watch(signal: &JsValue, f: &Function) -> Result<bool, JsValue>;
+    #[wasm_bindgen(catch)]
+    fn unwatch(signal: &JsValue, f: &Function) -> Result<(), JsValue>;
+}
+
 /// Why a call stopped early.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Stop {
@@ -38,7 +52,7 @@ pub struct CallGuard {
     stop: Rc<Cell<Option<Stop>>>,
     timer: JsValue,
     _on_deadline: Closure<dyn FnMut()>,
-    caller: Option<(AbortSignal, Closure<dyn FnMut()>)>,
+    caller: Option<(JsValue, Closure<dyn FnMut()>)>,
     /// The reason of a caller's signal that was aborted before the call began.
     early_reason: Option<JsValue>,
     /// A fetch of this call has started and not finished (see [`CallGuard::fetching`]).
@@ -54,7 +68,7 @@ fn abort(controller: &AbortController, why: &str) {
 impl CallGuard {
     /// Starts the deadline timer and listens to the caller's signal. An
     /// already-aborted signal stops the call at once.
-    pub fn new(timeout_ms: u32, caller: Option<AbortSignal>) -> Result<Self, JsValue> {
+    pub fn new(timeout_ms: u32, caller: Option<JsValue>) -> Result<Self, JsValue> {
         let controller = AbortController::new()?;
         let stop = Rc::new(Cell::new(None));
         let on_deadline = {
@@ -70,10 +84,13 @@ impl CallGuard {
         let timer = set_timeout(on_deadline.as_ref().unchecked_ref(), f64::from(timeout_ms));
         let mut early_reason = None;
         let caller = match caller {
-            Some(signal) if signal.aborted() => {
+            Some(signal)
+                if signal_aborted(&signal).ok().and_then(|a| a.as_bool()) != Some(false) =>
+            {
+                // Aborted (or no longer readable): the call stops at once.
                 stop.set(Some(Stop::Aborted));
                 abort(&controller, "aborted by the caller");
-                early_reason = Some(signal.reason());
+                early_reason = signal_reason(&signal).ok();
                 None
             }
             Some(signal) => {
@@ -84,8 +101,9 @@ impl CallGuard {
                     }
                     abort(&controller, "aborted by the caller");
                 });
-                signal
-                    .add_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref())?;
+                if watch(&signal, on_abort.as_ref().unchecked_ref()) != Ok(true) {
+                    return Err(JsValue::from_str("the signal could not be watched"));
+                }
                 Some((signal, on_abort))
             }
             None => None,
@@ -122,7 +140,7 @@ impl CallGuard {
     pub fn abort_reason(&self) -> Option<JsValue> {
         self.caller
             .as_ref()
-            .map(|(s, _)| s.reason())
+            .and_then(|(s, _)| signal_reason(s).ok())
             .or_else(|| self.early_reason.clone())
             .filter(|r| !r.is_undefined())
     }
@@ -185,8 +203,7 @@ impl Drop for CallGuard {
     fn drop(&mut self) {
         clear_timeout(&self.timer);
         if let Some((signal, on_abort)) = &self.caller {
-            let _ = signal
-                .remove_event_listener_with_callback("abort", on_abort.as_ref().unchecked_ref());
+            let _ = unwatch(signal, on_abort.as_ref().unchecked_ref());
         }
         // Cancels a fetch still in flight (only when the call's future was dropped
         // mid-fetch: a call that ran to its end has none, and is spared an `Error`).

@@ -1,97 +1,203 @@
-//! One POST through gloo-net's fetch, with the contract's headers and the
-//! call's abort signal; the answer read in full.
+//! One request through gloo-net's fetch, with the contract's headers, the
+//! call's abort signal and `redirect: "manual"`; the answer read to its end or
+//! to the 1 MiB cap by `runtime.readAnswer`, which never throws.
 
 use gloo_net::http::Request;
+use js_sys::Reflect;
+use wasm_bindgen::prelude::*;
+use web_sys::{Headers, RequestInit, RequestRedirect};
 
 use super::guard::{CallGuard, Stop};
 use crate::SDK_HEADER;
 
-/// A complete HTTP answer.
+/// Bodies larger than this are not read further (contract: 1 MiB).
+pub const MAX_BODY_BYTES: u32 = 1024 * 1024;
+
+#[wasm_bindgen(module = "/src/js/runtime.js")]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = readAnswer)]
+    fn read_answer(response: &web_sys::Response, cap: u32) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_name = takeFailure)]
+    fn take_failure(request: &web_sys::Request) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = errorText)]
+    fn error_text(e: &JsValue) -> Result<JsValue, JsValue>;
+}
+
+/// An HTTP answer: status, the headers the module needs, and the body.
 #[derive(Debug)]
 pub struct Answer {
-    /// The HTTP status.
+    /// The HTTP status (0 for an opaque redirect in a browser).
     pub status: u16,
+    /// A redirect answer (3xx, or the browser's opaque redirect).
+    pub redirect: bool,
     /// The `x-request-id` header.
     pub request_id: Option<String>,
     /// The `Retry-After` header.
     pub retry_after: Option<String>,
     /// `cdf-is-auto-retryable: true` was present.
     pub auto_retryable: bool,
-    /// The body as text.
-    pub body: String,
+    /// The `Content-Type` header ("" when absent).
+    pub content_type: String,
+    /// The body as text, or why it could not be read.
+    pub body: Body,
 }
 
-/// Why no complete answer arrived.
+/// What became of an answer's body.
+#[derive(Debug)]
+pub enum Body {
+    /// Read to the end: the text.
+    Text(String),
+    /// Larger than [`MAX_BODY_BYTES`]: not read further.
+    TooLarge,
+    /// The connection dropped, or the bytes were not UTF-8: what was thrown.
+    Unreadable(JsValue),
+}
+
+/// Why no answer arrived.
 #[derive(Debug)]
 pub enum SendError {
     /// The call was stopped (deadline or caller's signal).
     Stopped(Stop),
-    /// The fetch failed: the platform error's name and message.
+    /// The fetch failed: a description, and the runtime's own error as thrown.
     Network {
-        /// The JS error's `name`, e.g. "TypeError".
-        name: String,
-        /// The JS error's `message`.
-        message: String,
+        /// "name: message" of what fetch threw.
+        detail: String,
+        /// The thrown value itself.
+        cause: JsValue,
     },
 }
 
-fn failed(guard: &CallGuard, e: gloo_net::Error) -> SendError {
+/// The method of a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// `GET`: no body, no `Content-Type`.
+    #[allow(dead_code)] // the read-only calls of 0.2
+    Get,
+    /// `POST` with a JSON body.
+    Post,
+}
+
+/// `name: message` of a thrown value, read without running anything that can throw.
+pub fn describe_thrown(e: &JsValue) -> String {
+    let text = error_text(e).unwrap_or(JsValue::UNDEFINED);
+    let field = |k: &str| {
+        Reflect::get(&text, &JsValue::from_str(k))
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_default()
+    };
+    let (name, message) = (field("name"), field("message"));
+    match (name.is_empty(), message.is_empty()) {
+        (true, _) => message,
+        (false, true) => name,
+        (false, false) => format!("{name}: {message}"),
+    }
+}
+
+fn network(guard: &CallGuard, cause: JsValue) -> SendError {
     guard.fetching(false);
     if let Some(stop) = guard.stopped() {
         return SendError::Stopped(stop);
     }
-    match e {
-        gloo_net::Error::JsError(js) => SendError::Network {
-            name: js.name,
-            message: js.message,
-        },
-        other => SendError::Network {
-            name: "Error".to_owned(),
-            message: other.to_string(),
-        },
+    SendError::Network {
+        detail: describe_thrown(&cause),
+        cause,
     }
 }
 
-/// POSTs `body` (JSON text) to `url` with the bearer `token`.
-pub async fn post(
+/// The request, built once (no second `Request`, no URL parse in between).
+fn build(
+    method: Method,
     url: &str,
     token: &str,
     app_name: Option<&str>,
-    body: &str,
+    body: Option<&str>,
+    guard: &CallGuard,
+) -> Result<web_sys::Request, JsValue> {
+    let headers = Headers::new()?;
+    headers.append("Authorization", &format!("Bearer {token}"))?;
+    headers.append("Accept", "application/json")?;
+    headers.append("x-cdp-sdk", SDK_HEADER)?;
+    if let Some(app) = app_name {
+        headers.append("x-cdp-app", app)?;
+    }
+    let init = RequestInit::new();
+    init.set_headers(&headers);
+    init.set_redirect(RequestRedirect::Manual);
+    init.set_signal(Some(&guard.signal()));
+    match (method, body) {
+        (Method::Post, body) => {
+            headers.append("Content-Type", "application/json")?;
+            init.set_method("POST");
+            init.set_body(&JsValue::from_str(body.unwrap_or("")));
+        }
+        (Method::Get, _) => init.set_method("GET"),
+    }
+    web_sys::Request::new_with_str_and_init(url, &init)
+}
+
+/// Sends one request and reads its answer.
+pub async fn send(
+    method: Method,
+    url: &str,
+    token: &str,
+    app_name: Option<&str>,
+    body: Option<&str>,
     guard: &CallGuard,
 ) -> Result<Answer, SendError> {
     if let Some(stop) = guard.stopped() {
         return Err(SendError::Stopped(stop));
     }
-    let mut builder = Request::post(url)
-        .header("Authorization", &format!("Bearer {token}"))
-        .header("Accept", "application/json")
-        .header("Content-Type", "application/json")
-        .header("x-cdp-sdk", SDK_HEADER);
-    if let Some(app) = app_name {
-        builder = builder.header("x-cdp-app", app);
-    }
-    let signal = guard.signal();
-    let request = builder
-        .abort_signal(Some(&signal))
-        .body(body)
-        .map_err(|e| failed(guard, e))?;
+    let request: web_sys::Request = match build(method, url, token, app_name, body, guard) {
+        Ok(r) => r,
+        Err(e) => return Err(network(guard, e)),
+    };
     guard.fetching(true);
-    let response = request.send().await.map_err(|e| failed(guard, e))?;
-    let headers = response.headers();
-    let status = response.status();
-    let request_id = headers.get("x-request-id");
-    let retry_after = headers.get("retry-after");
-    let auto_retryable = headers
-        .get("cdf-is-auto-retryable")
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
-    let body = response.text().await.map_err(|e| failed(guard, e))?;
+    let response = match Request::from(Clone::clone(&request)).send().await {
+        Ok(r) => web_sys::Response::from(r),
+        Err(e) => {
+            // The package build routes gloo-net's fetch through runtime.guardedFetch,
+            // which keeps what the runtime threw; elsewhere only gloo's copy is left.
+            let thrown = take_failure(&request)
+                .ok()
+                .filter(|f| f.is_object())
+                .and_then(|f| Reflect::get(&f, &JsValue::from_str("thrown")).ok());
+            let cause = thrown.unwrap_or_else(|| match e {
+                gloo_net::Error::JsError(js) => {
+                    let err = js_sys::TypeError::new(&js.message);
+                    JsValue::from(err)
+                }
+                other => JsValue::from(js_sys::TypeError::new(&other.to_string())),
+            });
+            return Err(network(guard, cause));
+        }
+    };
+    let read = match read_answer(&response, MAX_BODY_BYTES) {
+        Ok(promise) => wasm_bindgen_futures::JsFuture::from(promise)
+            .await
+            .unwrap_or(JsValue::UNDEFINED),
+        Err(e) => return Err(network(guard, e)),
+    };
     guard.fetching(false);
+    if let Some(stop) = guard.stopped() {
+        return Err(SendError::Stopped(stop));
+    }
+    let get = |k: &str| Reflect::get(&read, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
+    let text = |k: &str| get(k).as_string();
+    let body = if get("tooLarge").as_bool() == Some(true) {
+        Body::TooLarge
+    } else if let Some(t) = text("body") {
+        Body::Text(t)
+    } else {
+        Body::Unreadable(get("failure"))
+    };
     Ok(Answer {
-        status,
-        request_id,
-        retry_after,
-        auto_retryable,
+        status: get("status").as_f64().map_or(0, |s| s as u16),
+        redirect: get("redirect").as_bool() == Some(true),
+        request_id: text("requestId"),
+        retry_after: text("retryAfter"),
+        auto_retryable: get("autoRetryable").as_bool() == Some(true),
+        content_type: text("contentType").unwrap_or_default(),
         body,
     })
 }

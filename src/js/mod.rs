@@ -22,8 +22,12 @@ export interface RetryExecutionOptions {
   cluster?: string | undefined;
   /** A full https origin, e.g. "https://api.cognitedata.com" (http only for loopback hosts). Give this or `cluster`. */
   baseUrl?: string | undefined;
-  /** Bearer token, or a function returning one (sync or async); the function is asked again once after a 401. */
-  token: string | (() => string | Promise<string>);
+  /**
+   * Bearer token (without the "Bearer " prefix), or a provider returning one (sync or async).
+   * A provider is called with `{ forceRefresh }`: `false` first, `true` when asked again once after a 401.
+   * A `CdfError` it throws passes through unchanged; anything else thrown is `invalid_input` for `token`.
+   */
+  token: string | TokenProvider;
   /** The execution to retry: a UUID, any case. */
   executionId: string;
   /** A session nonce. Omitted: the module creates a session (token exchange, or `clientCredentials`). */
@@ -36,8 +40,31 @@ export interface RetryExecutionOptions {
   timeoutMs?: number | undefined;
   /** Extra attempts after the first, per request. Default 3; 0 disables retries. */
   maxRetries?: number | undefined;
-  /** Sent as the x-cdp-app header. */
+  /** Sent as the x-cdp-app header: 1 to 255 visible ASCII characters or spaces. */
   appName?: string | undefined;
+  /** Called before each wait between attempts (see {@link RetryEvent}); what it throws is ignored. */
+  onRetry?: ((event: RetryEvent) => void) | undefined;
+}
+
+/** A bearer-token provider: called with `{ forceRefresh: true }` only on the second ask after a 401. */
+export type TokenProvider = (context: { forceRefresh: boolean }) => string | Promise<string>;
+
+/** What {@link RetryExecutionOptions.onRetry} is told before each wait. */
+export interface RetryEvent {
+  /** The request that failed and will be sent again. */
+  operation: "createSession" | "retryExecution" | "listExecutions" | "getExecution" | "getToken";
+  /** How many requests this call has sent so far (from 1): the failed one's number. */
+  attempt: number;
+  /** How long the module waits before the next request, in ms (Retry-After or full jitter). */
+  waitMs: number;
+  /** The kind of the failure ("api" or "network"). */
+  kind: CdfErrorKind;
+  /** The HTTP status, when CDF answered. */
+  status?: number;
+  /** The x-request-id answer header, when there was one. */
+  requestId?: string;
+  /** Whether the next request first creates a new session (the failed nonce may have been bound). */
+  newSession: boolean;
 }
 
 /** A workflow execution as CDF returns it. Optional fields are absent when the API omits them. */

@@ -1,0 +1,302 @@
+// The JavaScript side of the boundary: small functions that touch values the
+// module does not own (the caller's options, signal and callbacks, the
+// runtime's fetch and its answers) and never throw. Every one catches what the
+// runtime or a hostile value throws and reports it as data, so no exception
+// can unwind through wasm (which would leave the instance unusable, or, in a
+// microtask, crash the host process).
+
+/** What `describe` answers, one code per kind of value the options may hold. */
+const PLAIN = 0, ARRAY = 1, SIGNAL = 2, OTHER = 3, UNREADABLE = 4;
+
+const abortedGetter = typeof AbortSignal === "function"
+  ? Object.getOwnPropertyDescriptor(AbortSignal.prototype, "aborted")?.get
+  : undefined;
+
+/** The kind of an object `v` (see the codes above); never throws. */
+export function describe(v) {
+  try {
+    if (Array.isArray(v)) return ARRAY;
+    if (abortedGetter !== undefined && v instanceof AbortSignal) {
+      // A real AbortSignal: the getter checks the internal slot, so an object
+      // that only has AbortSignal.prototype in its chain throws here.
+      abortedGetter.call(v);
+      return SIGNAL;
+    }
+    const proto = Object.getPrototypeOf(v);
+    if (proto === null || Object.getPrototypeOf(proto) === null) return PLAIN;
+    return OTHER;
+  } catch {
+    return UNREADABLE;
+  }
+}
+
+/** `Object.keys(v)`, or `undefined` when reading them throws (a revoked Proxy, a throwing trap). */
+export function keys(v) {
+  try {
+    return Object.keys(v);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `{ ok: v[key] }` or `{ threw: error }`: each getter and trap runs once. */
+export function read(v, key) {
+  try {
+    return { ok: v[key] };
+  } catch (e) {
+    return { threw: e };
+  }
+}
+
+/** The length of a string, before it is copied into wasm memory. */
+export function stringLength(s) {
+  return s.length;
+}
+
+// ---- AbortSignal: one listener per caller's signal, however many calls share it.
+
+const watchers = new WeakMap();
+
+function onAbort() {
+  const set = watchers.get(this);
+  watchers.delete(this);
+  if (set === undefined) return;
+  for (const f of set) {
+    try {
+      f();
+    } catch {
+      // A call's own handler: nothing to report it to.
+    }
+  }
+}
+
+/** Whether `signal` (a real AbortSignal) is aborted; `undefined` if reading it throws. */
+export function signalAborted(signal) {
+  try {
+    return abortedGetter.call(signal);
+  } catch {
+    return undefined;
+  }
+}
+
+/** `signal.reason`, or `undefined` when reading it throws. */
+export function signalReason(signal) {
+  try {
+    return signal.reason;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Calls `f` once when `signal` aborts. Every call sharing a signal shares one
+ * listener on it; `unwatch` removes `f`, and the listener with the last one.
+ * Returns false when the listener could not be added.
+ */
+export function watch(signal, f) {
+  try {
+    let set = watchers.get(signal);
+    if (set === undefined) {
+      set = new Set();
+      EventTarget.prototype.addEventListener.call(signal, "abort", onAbort, { once: true });
+      watchers.set(signal, set);
+    }
+    set.add(f);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Stops calling `f` for `signal`. */
+export function unwatch(signal, f) {
+  try {
+    const set = watchers.get(signal);
+    if (set === undefined) return;
+    set.delete(f);
+    if (set.size === 0) {
+      watchers.delete(signal);
+      EventTarget.prototype.removeEventListener.call(signal, "abort", onAbort);
+    }
+  } catch {
+    // The listener stays; it only calls functions that no longer act.
+  }
+}
+
+// ---- Callbacks the caller gave (token provider, onRetry, onProgress).
+
+/**
+ * Calls `f(arg)`. Resolves to `{ ok: value }` or `{ threw: error }`; a
+ * thenable result is awaited (its `then` getter or method may throw too).
+ */
+export function callAsync(f, arg) {
+  let result;
+  try {
+    result = f(arg);
+  } catch (e) {
+    return Promise.resolve({ threw: e });
+  }
+  let then;
+  try {
+    then = result !== null && (typeof result === "object" || typeof result === "function") ? result.then : undefined;
+  } catch (e) {
+    return Promise.resolve({ threw: e });
+  }
+  if (typeof then !== "function") return Promise.resolve({ ok: result });
+  return new Promise((resolve) => {
+    try {
+      then.call(result, (v) => resolve({ ok: v }), (e) => resolve({ threw: e }));
+    } catch (e) {
+      resolve({ threw: e });
+    }
+  });
+}
+
+/** Calls `f(arg)` and ignores what it returns or throws (a rejected promise included). */
+export function callAndForget(f, arg) {
+  try {
+    const r = f(arg);
+    if (r !== null && typeof r === "object" && typeof r.then === "function") r.then(undefined, () => {});
+  } catch {
+    // The caller's callback threw: the contract says it is ignored.
+  }
+}
+
+/** `{ name, message }` of a thrown value, as text that cannot throw to read. */
+export function errorText(e) {
+  let name = "", message = "";
+  try {
+    if (e !== null && (typeof e === "object" || typeof e === "function")) {
+      const n = e.name, m = e.message;
+      name = typeof n === "string" ? n : "";
+      message = typeof m === "string" ? m : "";
+      if (name === "" && message === "") message = "a value that is not an Error";
+    } else {
+      message = typeof e === "string" ? e : String(e);
+      name = typeof e;
+    }
+  } catch {
+    message = "a value that could not be read";
+  }
+  return { name, message };
+}
+
+// ---- fetch: gloo-net sends every request through the global `fetch`. The
+// package build binds gloo-net's `fetch` to `guardedFetch` below, so that a
+// patched or hostile `globalThis.fetch` (one that throws, rejects with a
+// string, or resolves with a plain object) ends as an Error gloo-net can read,
+// and the runtime's own error object stays reachable for `cause`.
+
+const failures = new WeakMap();
+
+function isResponse(r) {
+  try {
+    if (!(r instanceof Response)) return false;
+    Object.getOwnPropertyDescriptor(Response.prototype, "status").get.call(r);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function failed(request, thrown) {
+  if (request !== null && typeof request === "object") failures.set(request, { thrown });
+  const { name, message } = errorText(thrown);
+  const e = new TypeError(message);
+  try {
+    if (name !== "" && name !== "TypeError") Object.defineProperty(e, "name", { value: name });
+  } catch {}
+  return Promise.reject(e);
+}
+
+/** `globalThis.fetch(request)`, settled only with a real Response or an Error. */
+export function guardedFetch(request) {
+  let p;
+  try {
+    p = globalThis.fetch(request);
+  } catch (e) {
+    return failed(request, e);
+  }
+  return Promise.resolve(p).then(
+    (r) => (isResponse(r) ? r : failed(request, new TypeError("fetch resolved with something that is not a Response"))),
+    (e) => failed(request, e),
+  );
+}
+
+/** What the failed fetch of `request` threw, as thrown (`{ thrown }`), once. */
+export function takeFailure(request) {
+  const f = failures.get(request);
+  failures.delete(request);
+  return f;
+}
+
+// ---- Answers: status, the headers the module needs, and the body read to
+// the end or to the cap, never more. Always resolves.
+
+/**
+ * Reads `response`. Resolves to `{ status, redirect, requestId?, retryAfter?,
+ * autoRetryable, contentType, body?, tooLarge, failure? }`: `body` the text
+ * when it was read whole (UTF-8, strict), `tooLarge` when it passed `cap`
+ * bytes (the rest is not read), `failure` what was thrown when it could not
+ * be read to the end.
+ */
+export async function readAnswer(response, cap) {
+  const out = { status: 0, redirect: false, autoRetryable: false, contentType: "", tooLarge: false };
+  try {
+    out.status = response.status;
+    out.redirect = response.type === "opaqueredirect" || (out.status >= 300 && out.status < 400);
+    const h = response.headers;
+    const get = (k) => {
+      const v = h.get(k);
+      return v === null ? undefined : v;
+    };
+    out.requestId = get("x-request-id");
+    out.retryAfter = get("retry-after");
+    out.autoRetryable = (get("cdf-is-auto-retryable") ?? "").trim().toLowerCase() === "true";
+    out.contentType = get("content-type") ?? "";
+    const length = Number(get("content-length"));
+    const body = response.body;
+    if (Number.isFinite(length) && length > cap) {
+      out.tooLarge = true;
+      if (body) body.cancel().catch(() => {});
+      return out;
+    }
+    if (!body) {
+      out.body = "";
+      return out;
+    }
+    const reader = body.getReader();
+    const chunks = [];
+    let size = 0;
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > cap) {
+        out.tooLarge = true;
+        reader.cancel().catch(() => {});
+        return out;
+      }
+      chunks.push(value);
+    }
+    const bytes = new Uint8Array(size);
+    let at = 0;
+    for (const c of chunks) {
+      bytes.set(c, at);
+      at += c.byteLength;
+    }
+    out.body = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch (e) {
+    out.failure = e;
+  }
+  return out;
+}
+
+/** The host name the runtime's URL parser makes of `url`, or `undefined`. */
+export function hostOf(url) {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return undefined;
+  }
+}
