@@ -1538,6 +1538,7 @@ function scriptedAnswer(step, normal, op) {
   else if (step.status !== undefined && step.status >= 400) body = JSON.stringify(scriptedErrorBody(status, op));
   else body = normal?.body ?? "";
   const headers = { "content-type": "application/json" };
+  if (op === "token") headers["cache-control"] = "no-store"; // as every answer of an OAuth token endpoint
   if (normal?.headers && step.body === undefined && !(step.status >= 400)) Object.assign(headers, normal.headers);
   return { status, headers, body };
 }
