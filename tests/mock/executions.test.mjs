@@ -478,7 +478,7 @@ test("get: no Content-Type and no body; Accept, x-cdp-sdk and auth required; 404
 // --- retry outcomes ----------------------------------------------------------
 
 test("retry outcome: RUNNING at once, COMPLETED after retryOutcomeDelayMs; GET and list show it; no second retry", async (t) => {
-  const mock = await withServer(t, { retryOutcomeDelayMs: 80 });
+  const mock = await withServer(t, { retryOutcomeDelayMs: 400 });
   const before = Date.now();
   const r = await retry(mock, "p", FAILED);
   assert.equal(r.status, 200);
@@ -492,11 +492,11 @@ test("retry outcome: RUNNING at once, COMPLETED after retryOutcomeDelayMs; GET a
   assert.ok(task.startTime >= before && !("endTime" in task) && !("reasonForIncompletion" in task));
   assert.equal(executions(mock, "p").find((e) => e.id === FAILED).endsAs, "COMPLETED");
 
-  await sleep(120);
+  await sleep(450);
   const done = (await getExecution(mock, "p", FAILED)).json;
   assert.equal(done.status, "COMPLETED");
   assert.ok(done.endTime >= done.startTime && done.endTime <= Date.now());
-  assert.ok(done.endTime - done.startTime >= 70, "ends retryOutcomeDelayMs after the retry");
+  assert.ok(done.endTime - done.startTime >= 390, "ends retryOutcomeDelayMs after the retry");
   assert.ok(!("reasonForIncompletion" in done));
   assert.deepEqual(done.executedTasks.map((x) => [x.externalId, x.status]),
     [["extract-sap", "COMPLETED"], ["load-assets", "COMPLETED"], ["notify", "COMPLETED"]]);
@@ -557,7 +557,7 @@ test("outcomes control: per execution (a list is used one per retry), project-wi
   set({ [TIMED_OUT]: { status: "COMPLETED", delayMs: 0 } });
   assert.equal((await getExecution(mock, "p", TIMED_OUT)).json.status, "COMPLETED");
   // ... also for an execution that was RUNNING from the start.
-  set({ [RUNNING.toUpperCase()]: { status: "FAILED", delayMs: 30 } });
+  set({ [RUNNING.toUpperCase()]: { status: "FAILED", delayMs: 300 } });
   assert.equal((await getExecution(mock, "p", RUNNING)).json.status, "RUNNING");
   await ended(RUNNING, "FAILED");
   const r = (await getExecution(mock, "p", RUNNING)).json;
@@ -567,7 +567,7 @@ test("outcomes control: per execution (a list is used one per retry), project-wi
   // null removes: back to "*" (then the built-in rule once "*" is gone too).
   set({ [FAILED]: null, "*": null });
   assert.deepEqual(ctl(mock, "GET", "/projects/p/outcomes"), {
-    outcomes: { [TIMED_OUT]: { statuses: ["COMPLETED"], delayMs: 0 }, [RUNNING]: { statuses: ["FAILED"], delayMs: 30 } },
+    outcomes: { [TIMED_OUT]: { statuses: ["COMPLETED"], delayMs: 0 }, [RUNNING]: { statuses: ["FAILED"], delayMs: 300 } },
   });
   await retry(mock, "p", NO_VERSION);
   await ended(NO_VERSION, "COMPLETED");

@@ -108,7 +108,7 @@ test("script: by operation, by path, or steps with their own on; mismatches and 
 });
 
 test("setOutcome, status, log, stats, mintNonce, reset", async (t) => {
-  const mock = await withMock(t, { retryOutcomeDelayMs: 10 });
+  const mock = await withMock(t, { retryOutcomeDelayMs: 250 });
   const retry = async (id, nonce) => call(apiUrl(mock, `/workflows/executions/${id}/retry`), {
     method: "POST", headers: authed(mock, POST_HEADERS), body: JSON.stringify({ authentication: { nonce: nonce ?? mock.mintNonce() } }),
   });

@@ -158,12 +158,12 @@ test("token: expires_in as configured (option, number, numeric string, omitted);
   assert.equal((await tokenRequest(url)).json.expires_in, "soon");
 
   // A short real lifetime: accepted, then 401.
-  ctl(mock, "POST", "/projects/p/oauth", { expiresIn: 3600, lifetimeSeconds: 0.1 });
+  ctl(mock, "POST", "/projects/p/oauth", { expiresIn: 3600, lifetimeSeconds: 0.5 });
   const short = (await tokenRequest(url)).json;
   assert.equal(short.expires_in, 3600);
   const headers = { ...POST_HEADERS, authorization: `Bearer ${short.access_token}` };
   assert.equal((await list(mock, "p", {}, headers)).status, 200);
-  await sleep(150);
+  await sleep(550);
   const expired = await list(mock, "p", {}, headers);
   assert.equal(expired.status, 401);
   assert.deepEqual(expired.json, { error: { code: 401, message: "Unauthorized" } });
