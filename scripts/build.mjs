@@ -18,20 +18,54 @@ const cargoToml = readFileSync(join(root, "Cargo.toml"), "utf8");
 const field = (key) => cargoToml.match(new RegExp(`^${key} = "([^"]*)"`, "m"))?.[1];
 const version = field("version");
 
-console.error(`build: wasm-pack build (${dev ? "dev" : "release"}) → pkg/`);
+const env = {
+  ...process.env,
+  PATH: [join(root, "node_modules", ".bin"), join(process.env.HOME ?? "", ".cargo", "bin"), process.env.PATH].join(delimiter),
+};
+const sh = (cmd, args, extraEnv = {}) =>
+  execFileSync(cmd, args, { cwd: root, stdio: ["ignore", "inherit", "inherit"], env: { ...env, ...extraEnv } });
+
+// The release build uses the pinned nightly when `scripts/setup.sh` installed it: the
+// standard library rebuilt for size (build-std, optimize_for_size, panic=immediate-abort).
+// CDF_BUILD_STABLE=1, or a machine without that toolchain, builds on stable (larger).
+const NIGHTLY = "nightly-2026-05-20";
+const hasNightly = () => {
+  try {
+    return execFileSync("rustup", ["toolchain", "list"], { env, encoding: "utf8" }).includes(NIGHTLY);
+  } catch {
+    return false;
+  }
+};
+const nightly = !dev && process.env.CDF_BUILD_STABLE !== "1" && hasNightly();
+const profile = dev ? "debug" : "release";
+const targetDir = nightly ? join(root, "target", "nightly") : join(root, "target");
+console.error(`build: cargo (${profile}${nightly ? `, ${NIGHTLY} with build-std` : ", stable"}) → wasm-bindgen → wasm-opt → pkg/`);
 rmSync(pkg, { recursive: true, force: true });
-execFileSync(
-  "wasm-pack",
-  ["build", "--target", "web", dev ? "--dev" : "--release", "--out-dir", "pkg", "--out-name", NAME, "--no-pack"],
-  {
-    cwd: root,
-    stdio: ["ignore", "inherit", "inherit"],
-    env: {
-      ...process.env,
-      PATH: [join(root, "node_modules", ".bin"), join(process.env.HOME ?? "", ".cargo", "bin"), process.env.PATH].join(delimiter),
-    },
-  },
+sh(
+  "cargo",
+  [
+    ...(nightly ? [`+${NIGHTLY}`] : []),
+    "build",
+    "--lib",
+    "--target",
+    "wasm32-unknown-unknown",
+    "--target-dir",
+    targetDir,
+    ...(dev ? [] : ["--release"]),
+    ...(nightly ? ["-Zbuild-std=std,panic_abort", "-Zbuild-std-features=optimize_for_size"] : []),
+  ],
+  nightly ? { RUSTFLAGS: "-Cpanic=immediate-abort -Zunstable-options", CARGO_TERM_PROGRESS_WHEN: "never" } : {},
 );
+const built = join(targetDir, "wasm32-unknown-unknown", profile, `${NAME}.wasm`);
+sh("wasm-bindgen", ["--target", "web", "--out-dir", pkg, "--out-name", NAME, ...(dev ? ["--debug"] : []), built]);
+if (!dev) {
+  // The flags of [package.metadata.wasm-pack.profile.release] in Cargo.toml (also used by bench/twiggy.sh).
+  const section = cargoToml.slice(cargoToml.indexOf("[package.metadata.wasm-pack.profile.release]"));
+  const flags = [...(section.match(/^wasm-opt = \[([^\]]*)\]/m)?.[1] ?? "").matchAll(/"([^"]+)"/g)].map((m) => m[1]);
+  if (flags.length === 0) throw new Error("build: no wasm-opt flags in Cargo.toml");
+  const wasmFile = join(pkg, `${NAME}_bg.wasm`);
+  sh("wasm-opt", [...flags, wasmFile, "-o", wasmFile]);
+}
 
 // gloo-net sends every request through the global `fetch`, and traps (a wasm
 // panic) when that promise rejects with something that is not an Error or
@@ -53,6 +87,19 @@ execFileSync(
   const first = glue.indexOf("\n") + 1;
   glue = glue.startsWith("/* @ts-self-types") ? glue.slice(0, first) + line + glue.slice(first) : line + glue;
   writeFileSync(gluePath, glue);
+}
+
+// One glue module: the runtime.js snippet inlined (one fewer module to fetch and
+// link) and minified, in release builds (rolldown, a dev dependency).
+if (!dev) {
+  const { rolldown } = await import("rolldown");
+  const gluePath = join(pkg, `${NAME}.js`);
+  const bundle = await rolldown({ input: gluePath, logLevel: "silent" });
+  const { output } = await bundle.generate({ format: "esm", minify: true });
+  await bundle.close();
+  if (output.length !== 1) throw new Error(`build: expected one bundled glue chunk, got ${output.length}`);
+  writeFileSync(gluePath, output[0].code);
+  rmSync(join(pkg, "snippets"), { recursive: true, force: true });
 }
 
 const reexport = `export { retryExecution, isCdfError } from "./${NAME}.js";\n`;
@@ -121,7 +168,7 @@ const manifest = {
     `${NAME}_bg.wasm`,
     `${NAME}.js`,
     `${NAME}.d.ts`,
-    "snippets/",
+    ...(dev ? ["snippets/"] : []),
     `${NAME}_bg.wasm.d.ts`,
     "node.js",
     "workerd.js",
