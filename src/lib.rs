@@ -39,13 +39,16 @@
     )
 )]
 
+pub mod connection;
 pub mod endpoint;
 pub mod error;
 pub mod execution;
+mod fields;
 pub mod options;
 pub mod retry;
 pub mod secret;
 pub mod session;
+pub mod suggest;
 pub mod validate;
 pub mod value;
 
