@@ -100,12 +100,22 @@ fn read_only(outcome: Outcome, s: Situation) -> Action {
 
 /// The rules of `createSession` and `retryExecution`.
 fn with_nonce(outcome: Outcome, s: Situation) -> Action {
-    if let Outcome::Status { status: 401, .. } = outcome {
-        return if s.can_refresh_token {
-            Action::RefreshToken
-        } else {
-            Action::Fail
-        };
+    if let Outcome::Status {
+        status: 401,
+        auto_retryable,
+    } = outcome
+    {
+        // Ambiguity wins: a retry answer with `cdf-is-auto-retryable: true` may
+        // have bound the nonce, so it is never resent after a token refresh
+        // (the next session's request refreshes the token if it needs to).
+        let ambiguous = auto_retryable && s.operation == Operation::RetryExecution;
+        if !ambiguous {
+            return if s.can_refresh_token {
+                Action::RefreshToken
+            } else {
+                Action::Fail
+            };
+        }
     }
     if s.retries >= s.max_retries {
         return Action::Fail;
@@ -321,6 +331,26 @@ mod tests {
             auto_retryable: true,
         };
         assert_eq!(decide(auto401, s), Action::Resend);
+    }
+
+    #[test]
+    fn an_ambiguous_401_never_resends_the_nonce() {
+        let auto401 = Outcome::Status {
+            status: 401,
+            auto_retryable: true,
+        };
+        let mut ours = sit(Operation::RetryExecution, true);
+        ours.can_refresh_token = true;
+        assert_eq!(decide(auto401, ours), Action::ResendWithNewSession);
+        let mut theirs = sit(Operation::RetryExecution, false);
+        theirs.can_refresh_token = true;
+        assert_eq!(decide(auto401, theirs), Action::Fail);
+        ours.retries = 3;
+        assert_eq!(decide(auto401, ours), Action::Fail);
+        // The session call has no nonce to protect: its 401 refreshes as before.
+        let mut session = sit(Operation::CreateSession, true);
+        session.can_refresh_token = true;
+        assert_eq!(decide(auto401, session), Action::RefreshToken);
     }
 
     #[test]
