@@ -39,11 +39,14 @@
     )
 )]
 
+mod check;
 pub mod connection;
+pub mod details;
 pub mod endpoint;
 pub mod error;
 pub mod execution;
 mod fields;
+pub mod json;
 pub mod options;
 pub mod retry;
 pub mod secret;

@@ -186,6 +186,8 @@ mod properties {
     use proptest::prelude::*;
 
     proptest! {
+        #![proptest_config(ProptestConfig { failure_persistence: None, ..ProptestConfig::default() })]
+
         #[test]
         fn any_key_is_handled_and_suggestions_are_known(key in ".{0,80}") {
             if let Some(k) = did_you_mean(&key, &KNOWN) {

@@ -16,6 +16,9 @@ pub const MAX_RETRIES: f64 = 10.0;
 pub const MAX_NONCE_LEN: usize = 4096;
 /// Longest `appName`.
 pub const MAX_APP_NAME_LEN: usize = 255;
+/// `Number.MAX_SAFE_INTEGER` (2^53 - 1): the largest time in milliseconds
+/// accepted in options and answers, since JavaScript holds it exactly.
+pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 fn is_visible_ascii(c: char) -> bool {
     c.is_ascii_graphic()
