@@ -116,6 +116,16 @@ pub fn retry_url(origin: &str, project: &str, execution_id: &str) -> String {
     format!("{origin}/api/v1/projects/{project}/workflows/executions/{execution_id}/retry")
 }
 
+/// `POST {origin}/api/v1/projects/{project}/workflows/executions/list`.
+pub fn list_url(origin: &str, project: &str) -> String {
+    format!("{origin}/api/v1/projects/{project}/workflows/executions/list")
+}
+
+/// `GET {origin}/api/v1/projects/{project}/workflows/executions/{executionId}`.
+pub fn execution_url(origin: &str, project: &str, execution_id: &str) -> String {
+    format!("{origin}/api/v1/projects/{project}/workflows/executions/{execution_id}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,6 +216,14 @@ mod tests {
         assert_eq!(
             retry_url("http://127.0.0.1:1", "p-1", "059edaa4-a17a-4102-910e-2c3591500cce"),
             "http://127.0.0.1:1/api/v1/projects/p-1/workflows/executions/059edaa4-a17a-4102-910e-2c3591500cce/retry"
+        );
+        assert_eq!(
+            list_url("https://api.cognitedata.com", "proj"),
+            "https://api.cognitedata.com/api/v1/projects/proj/workflows/executions/list"
+        );
+        assert_eq!(
+            execution_url("https://api.cognitedata.com", "proj", "059edaa4-a17a-4102-910e-2c3591500cce"),
+            "https://api.cognitedata.com/api/v1/projects/proj/workflows/executions/059edaa4-a17a-4102-910e-2c3591500cce"
         );
     }
 }

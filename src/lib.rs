@@ -39,6 +39,7 @@
     )
 )]
 
+pub mod batch;
 mod check;
 pub mod connection;
 pub mod details;
@@ -46,11 +47,14 @@ pub mod endpoint;
 pub mod error;
 pub mod execution;
 mod fields;
+pub mod filter;
 pub mod json;
+pub mod list;
 pub mod options;
 pub mod retry;
 pub mod secret;
 pub mod session;
+pub mod status;
 pub mod suggest;
 pub mod validate;
 pub mod value;
