@@ -51,11 +51,13 @@ pub mod filter;
 pub mod json;
 pub mod list;
 pub mod options;
+pub mod poll;
 pub mod retry;
 pub mod secret;
 pub mod session;
 pub mod status;
 pub mod suggest;
+pub mod token;
 pub mod validate;
 pub mod value;
 
