@@ -66,6 +66,33 @@ pub struct CallSpec {
     pub default_timeout_ms: u32,
 }
 
+impl CallSpec {
+    /// Every option key the function takes: the connection options, then its own.
+    pub fn known_keys(&self) -> Vec<&'static str> {
+        CONNECTION_KEYS
+            .iter()
+            .chain(self.own_keys)
+            .copied()
+            .collect()
+    }
+
+    /// The error for an options key the function does not take (refused, or
+    /// unknown with a "did you mean" hint); `Ok` for a known key. A key set to
+    /// `undefined` counts as absent: check only keys with a value. Lets the
+    /// wasm layer refuse keys before converting any value.
+    pub fn check_key(&self, key: &str) -> Result<(), CdfError> {
+        if let Some((_, reason)) = self.refused.iter().find(|(k, _)| *k == key) {
+            return Err(bad(key, reason));
+        }
+        let known = self.known_keys();
+        if known.contains(&key) {
+            Ok(())
+        } else {
+            Err(bad(key, &unknown_key_reason(key, &known, self.name)))
+        }
+    }
+}
+
 /// Reads a call's options: the connection options around the call's own,
 /// which `own` reads (it is given the whole options object).
 pub(crate) fn parse_call<T>(
@@ -79,20 +106,9 @@ pub(crate) fn parse_call<T>(
             &format!("be a plain object such as {}", spec.example),
         ));
     };
-    let known: Vec<&str> = CONNECTION_KEYS
-        .iter()
-        .chain(spec.own_keys)
-        .copied()
-        .collect();
     for (key, value) in entries {
-        if *value == Value::Undefined {
-            continue;
-        }
-        if let Some((_, reason)) = spec.refused.iter().find(|(k, _)| k == key) {
-            return Err(bad(key, reason));
-        }
-        if !known.contains(&key.as_str()) {
-            return Err(bad(key, &unknown_key_reason(key, &known, spec.name)));
+        if *value != Value::Undefined {
+            spec.check_key(key)?;
         }
     }
     let get = |key: &str| options.get_present(key, false);
@@ -277,6 +293,15 @@ mod tests {
         assert_eq!(e.field.as_deref(), Some("nonce"));
         assert!(e.message.contains("not be given here"));
         assert!(parse(&with(vec![("nonce", Value::Undefined)])).is_ok());
+        assert!(SPEC.check_key("thing").is_ok() && SPEC.check_key("onRetry").is_ok());
+        assert_eq!(
+            SPEC.check_key("nonce")
+                .expect_err("refused")
+                .field
+                .as_deref(),
+            Some("nonce")
+        );
+        assert_eq!(SPEC.known_keys().len(), CONNECTION_KEYS.len() + 1);
         let e = parse(&Value::Null).expect_err("not an object");
         assert_eq!(e.field.as_deref(), Some("options"));
         assert!(e.message.contains("{ project, cluster, token, thing }"));

@@ -310,6 +310,15 @@ mod tests {
     }
 
     #[test]
+    fn known_keys_are_the_spec_keys() {
+        let mut a = KNOWN_KEYS.to_vec();
+        let mut b = RETRY_EXECUTION.known_keys();
+        a.sort_unstable();
+        b.sort_unstable();
+        assert_eq!(a, b);
+    }
+
+    #[test]
     fn unknown_keys_are_named() {
         assert_eq!(field_of(&with(vec![("executionID", s(ID))])), "executionID");
         let e = parse_options(&with(vec![("executionID", s(ID))])).expect_err("refused");

@@ -40,10 +40,15 @@ impl Redactor {
     pub fn add(&mut self, secret: &Secret) {
         if !secret.expose().is_empty() && !self.secrets.contains(secret) {
             self.secrets.push(secret.clone());
+            // Longest first: a secret inside a longer one never splits it.
+            self.secrets
+                .sort_by_key(|s| std::cmp::Reverse(s.expose().len()));
         }
     }
 
-    /// `text` with every known secret replaced by [`REDACTED`].
+    /// `text` with every known secret replaced by [`REDACTED`], longest
+    /// secrets first. If the result still holds a secret (masks next to
+    /// other text can rebuild one), the whole text is [`REDACTED_TEXT`].
     pub fn redact(&self, text: &str) -> String {
         let mut out = text.to_owned();
         for secret in &self.secrets {
@@ -51,9 +56,15 @@ impl Redactor {
                 out = out.replace(secret.expose(), REDACTED);
             }
         }
+        if self.secrets.iter().any(|s| out.contains(s.expose())) {
+            return REDACTED_TEXT.to_owned();
+        }
         out
     }
 }
+
+/// What replaces a whole outside text that masking could not clean.
+pub const REDACTED_TEXT: &str = "[redacted]";
 
 /// One clean line of at most `max_chars` characters: control characters and
 /// runs of white space become one space, and a cut line ends with "…".
@@ -119,6 +130,24 @@ mod tests {
         assert_eq!(r.redact("a tok-123 b tok-123"), "a *** b ***");
         r.add(&Secret::new("Zq")); // short secrets too
         assert_eq!(r.redact("nonce Zq rejected"), "nonce *** rejected");
+    }
+
+    #[test]
+    fn a_secret_rebuilt_by_masks_redacts_the_whole_text() {
+        let mut r = Redactor::default();
+        // Masking "b" in "a" + "b" + "c" rebuilds the other secret "a***c".
+        r.add(&Secret::new("a***c"));
+        r.add(&Secret::new("b"));
+        assert_eq!(r.redact("xabcx"), REDACTED_TEXT);
+        assert_eq!(r.redact("a***c b"), "*** ***");
+    }
+
+    #[test]
+    fn longer_secrets_are_masked_whole() {
+        let mut r = Redactor::default();
+        r.add(&Secret::new("abc"));
+        r.add(&Secret::new("abcdef"));
+        assert_eq!(r.redact("abcdef abc"), "*** ***");
     }
 
     #[test]
