@@ -2,7 +2,7 @@
 //! `cluster` | `baseUrl`, `token`, `appName`, `signal`, `timeoutMs`,
 //! `maxRetries`, `onRetry`), validated exactly as `retryExecution` always has.
 //!
-//! [`parse_call`] reads one call's options object: the object itself, unknown
+//! `parse_call` reads one call's options object: the object itself, unknown
 //! keys (refused with a "did you mean" hint), then `project`, `cluster` /
 //! `baseUrl` and `token`, then the call's own options in its table order, then
 //! `timeoutMs`, `maxRetries`, `appName`, `signal` and `onRetry`. The first
