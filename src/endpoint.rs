@@ -45,6 +45,74 @@ pub fn origin_from_base_url(base_url: &str) -> Result<String, Reason> {
     })
 }
 
+const TOKEN_URL_REASON: Reason = "be an absolute https URL such as \"https://login.microsoftonline.com/my-tenant/oauth2/v2.0/token\" (http only for localhost, 127.0.0.0/8 or [::1]), without user info, query or fragment; its path may hold letters, digits, percent-escapes and - . _ ~ ! $ & ' ( ) * + , ; = : @ /, and no . or .. segments";
+
+/// An identity provider's token URL (`tokenUrl` of `clientCredentialsToken`),
+/// normalised: the origin as [`origin_from_base_url`] accepts it (lower-case
+/// scheme and host, `https`, or `http` only for a loopback host, no user info),
+/// followed by a path kept as written.
+///
+/// The path may hold only RFC 3986 path characters (unreserved, `%XX`
+/// escapes, sub-delimiters, `:`, `@`, `/`); no query, fragment, white space or
+/// non-ASCII, and no `.` or `..` segment (in any spelling a URL parser would
+/// resolve), so the URL fetched is the URL validated.
+pub fn token_url(url: &str) -> Result<String, Reason> {
+    let scheme_len = if url
+        .get(..8)
+        .is_some_and(|p| p.eq_ignore_ascii_case("https://"))
+    {
+        8
+    } else if url
+        .get(..7)
+        .is_some_and(|p| p.eq_ignore_ascii_case("http://"))
+    {
+        7
+    } else {
+        return Err(TOKEN_URL_REASON);
+    };
+    let (scheme, rest) = url.split_at(scheme_len);
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    let origin =
+        origin_from_base_url(&format!("{scheme}{authority}")).map_err(|_| TOKEN_URL_REASON)?;
+    if !path_is_clean(path) {
+        return Err(TOKEN_URL_REASON);
+    }
+    Ok(format!("{origin}{path}"))
+}
+
+/// Only RFC 3986 path characters, well-formed `%XX` escapes, and no dot segments.
+fn path_is_clean(path: &str) -> bool {
+    let bytes = path.as_bytes();
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        let ok = match b {
+            b'%' => {
+                let hex = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_hexdigit);
+                if !(hex(i + 1) && hex(i + 2)) {
+                    return false;
+                }
+                i += 2;
+                true
+            }
+            b if b.is_ascii_alphanumeric() => true,
+            b'-' | b'.' | b'_' | b'~' | b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+'
+            | b',' | b';' | b'=' | b':' | b'@' | b'/' => true,
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+        i += 1;
+    }
+    !path.split('/').any(|segment| {
+        let s = segment.to_ascii_lowercase().replace("%2e", ".");
+        s == "." || s == ".."
+    })
+}
+
 enum Host {
     Name(String),
     V4(Ipv4Addr),
@@ -114,6 +182,16 @@ pub fn sessions_url(origin: &str, project: &str) -> String {
 /// `POST {origin}/api/v1/projects/{project}/workflows/executions/{executionId}/retry`.
 pub fn retry_url(origin: &str, project: &str, execution_id: &str) -> String {
     format!("{origin}/api/v1/projects/{project}/workflows/executions/{execution_id}/retry")
+}
+
+/// `POST {origin}/api/v1/projects/{project}/workflows/executions/list`.
+pub fn list_url(origin: &str, project: &str) -> String {
+    format!("{origin}/api/v1/projects/{project}/workflows/executions/list")
+}
+
+/// `GET {origin}/api/v1/projects/{project}/workflows/executions/{executionId}`.
+pub fn execution_url(origin: &str, project: &str, execution_id: &str) -> String {
+    format!("{origin}/api/v1/projects/{project}/workflows/executions/{execution_id}")
 }
 
 #[cfg(test)]
@@ -198,6 +276,66 @@ mod tests {
     }
 
     #[test]
+    fn token_urls() {
+        for (input, want) in [
+            (
+                "https://login.microsoftonline.com/0a1b-2c/oauth2/v2.0/token",
+                "https://login.microsoftonline.com/0a1b-2c/oauth2/v2.0/token",
+            ),
+            (
+                "HTTPS://Login.Example.COM/OAuth/Token",
+                "https://login.example.com/OAuth/Token",
+            ),
+            ("https://idp.example.com", "https://idp.example.com"),
+            ("https://idp.example.com/", "https://idp.example.com/"),
+            (
+                "https://idp.example.com:8443/t%20x/~a_b!$&'()*+,;=:@",
+                "https://idp.example.com:8443/t%20x/~a_b!$&'()*+,;=:@",
+            ),
+            ("http://localhost:9000/token", "http://localhost:9000/token"),
+            (
+                "http://127.0.0.1/oauth/token",
+                "http://127.0.0.1/oauth/token",
+            ),
+            ("http://[::1]:1/t", "http://[::1]:1/t"),
+            (
+                "https://a.com/x.y/..z/.well-known",
+                "https://a.com/x.y/..z/.well-known",
+            ),
+        ] {
+            assert_eq!(token_url(input).as_deref(), Ok(want), "{input}");
+        }
+        for bad in [
+            "",
+            "login.microsoftonline.com/t",
+            "ftp://a.com/t",
+            "http://a.com/token",
+            "https://user:pw@a.com/token",
+            "https://a.com@b.com/token",
+            "https://a.com/token?x=1",
+            "https://a.com/token#f",
+            "https://a.com?x=1",
+            "https://a.com/to ken",
+            "https://a.com/tök",
+            "https://a.com/a\\b",
+            "https://a.com/a%2",
+            "https://a.com/a%zz",
+            "https://a.com/../token",
+            "https://a.com/./token",
+            "https://a.com/x/%2e%2E/token",
+            "https://a.com/x/.%2e",
+            "https://a.com/x/..",
+            "https://a.com/{tenant}/token",
+            "https://a.com/t\n",
+            "https:///token",
+            "https://a.com:0/t",
+            " https://a.com/t",
+        ] {
+            assert!(token_url(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn urls() {
         assert_eq!(
             sessions_url("https://api.cognitedata.com", "proj"),
@@ -206,6 +344,14 @@ mod tests {
         assert_eq!(
             retry_url("http://127.0.0.1:1", "p-1", "059edaa4-a17a-4102-910e-2c3591500cce"),
             "http://127.0.0.1:1/api/v1/projects/p-1/workflows/executions/059edaa4-a17a-4102-910e-2c3591500cce/retry"
+        );
+        assert_eq!(
+            list_url("https://api.cognitedata.com", "proj"),
+            "https://api.cognitedata.com/api/v1/projects/proj/workflows/executions/list"
+        );
+        assert_eq!(
+            execution_url("https://api.cognitedata.com", "proj", "059edaa4-a17a-4102-910e-2c3591500cce"),
+            "https://api.cognitedata.com/api/v1/projects/proj/workflows/executions/059edaa4-a17a-4102-910e-2c3591500cce"
         );
     }
 }

@@ -35,13 +35,19 @@ impl ErrorKind {
     }
 }
 
-/// Which of the two CDF calls an error belongs to.
+/// Which request an error belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Operation {
     /// `POST /sessions`, to obtain a nonce.
     CreateSession,
     /// `POST /workflows/executions/{id}/retry`.
     RetryExecution,
+    /// `POST /workflows/executions/list` (`listExecutions`, and `retryExecutions` with a filter).
+    ListExecutions,
+    /// `GET /workflows/executions/{id}` (`getExecution`, and each poll of `waitForExecution`).
+    GetExecution,
+    /// `POST {tokenUrl}`: the OAuth client-credentials grant of `clientCredentialsToken`.
+    GetToken,
 }
 
 impl Operation {
@@ -50,6 +56,34 @@ impl Operation {
         match self {
             Operation::CreateSession => "createSession",
             Operation::RetryExecution => "retryExecution",
+            Operation::ListExecutions => "listExecutions",
+            Operation::GetExecution => "getExecution",
+            Operation::GetToken => "getToken",
+        }
+    }
+
+    /// Whether the request is read-only: it sends no nonce and changes nothing,
+    /// so it may be sent again after any failure that may pass (429, 502, 503,
+    /// 504, a network failure, `cdf-is-auto-retryable`). The token request counts
+    /// as read-only: asking for another token is harmless.
+    pub fn is_read_only(self) -> bool {
+        matches!(
+            self,
+            Operation::ListExecutions | Operation::GetExecution | Operation::GetToken
+        )
+    }
+
+    /// Whether the request carries the caller's bearer token (every CDF request
+    /// does; the token request to the identity provider does not).
+    pub fn uses_bearer_token(self) -> bool {
+        self != Operation::GetToken
+    }
+
+    /// Who answers this request, for messages.
+    fn server(self) -> &'static str {
+        match self {
+            Operation::GetToken => "the identity provider",
+            _ => "CDF",
         }
     }
 }
@@ -58,8 +92,12 @@ impl Operation {
 const MAX_API_MESSAGE: usize = 300;
 /// Longest excerpt of a body that is not a CDF error.
 const MAX_EXCERPT: usize = 160;
+/// Longest OAuth `error` code kept.
+const MAX_OAUTH_CODE: usize = 100;
+/// Longest status shown in a wait's timeout message.
+const MAX_STATUS: usize = 40;
 
-/// A failure of `retryExecution`, with every field of the contract's `CdfError`
+/// A failure of any call, with every field of the contract's `CdfError`
 /// except `cause` (a JavaScript value the wasm layer attaches).
 #[derive(Debug, Clone, PartialEq)]
 pub struct CdfError {
@@ -73,6 +111,10 @@ pub struct CdfError {
     pub status: Option<u16>,
     /// `error.code` of a CDF error body, when it is a number (else it goes to `extra`).
     pub code: Option<f64>,
+    /// The `error` string of an OAuth error body (`getToken`), e.g. `"invalid_client"`:
+    /// JavaScript's `code` when [`CdfError::code`] is `None` (at most one of the two
+    /// is set; [`CdfError::code_value`] gives whichever is).
+    pub code_text: Option<String>,
     /// `error.missing` of a CDF error body, when it is an array of objects (else it goes to `extra`).
     pub missing: Option<Value>,
     /// `error.duplicated` of a CDF error body, when it is an array of objects (else it goes to `extra`).
@@ -97,6 +139,7 @@ impl CdfError {
             operation,
             status: None,
             code: None,
+            code_text: None,
             missing: None,
             duplicated: None,
             extra: None,
@@ -128,7 +171,8 @@ impl CdfError {
             ErrorKind::InvalidResponse,
             Some(operation),
             format!(
-                "CDF's answer to {} is not as documented: `{field}` {problem}.",
+                "{} answer to {} is not as documented: `{field}` {problem}.",
+                capitalised_possessive(operation.server()),
                 operation.as_str()
             ),
         );
@@ -148,8 +192,14 @@ impl CdfError {
             ErrorKind::Network,
             Some(operation),
             format!(
-                "Could not reach CDF for {} ({detail}); check the network, the cluster or baseUrl, and CORS.",
-                operation.as_str()
+                "Could not reach {} for {} ({detail}); check the network, {}, and CORS.",
+                operation.server(),
+                operation.as_str(),
+                if operation == Operation::GetToken {
+                    "tokenUrl"
+                } else {
+                    "the cluster or baseUrl"
+                }
             ),
         )
     }
@@ -215,14 +265,7 @@ impl CdfError {
         };
         let detail = match cdf_message {
             Some(m) if !m.is_empty() => m,
-            _ => {
-                let text = outside(&excerpt(body, MAX_EXCERPT * 4), redactor, MAX_EXCERPT);
-                if text.is_empty() {
-                    "no error message in the answer".to_owned()
-                } else {
-                    format!("answer was not a CDF error: \"{text}\"")
-                }
-            }
+            _ => body_excerpt(body, redactor, "a CDF error"),
         };
         e.message = format!(
             "CDF answered {status} to {}: {detail}{}",
@@ -230,6 +273,97 @@ impl CdfError {
             hint(status, operation)
         );
         e
+    }
+
+    /// The identity provider answered `status` to the token request
+    /// (`getToken`). An OAuth error body (RFC 6749 section 5.2,
+    /// `{"error":"invalid_client","error_description":"…"}`) gives
+    /// [`CdfError::code_text`] (the `error` string) and the message (from
+    /// `error_description`); its other keys (`error_uri`, `trace_id`, …) go to
+    /// `extra`. Any other body gives a short cleaned excerpt. Every text from
+    /// the answer is redacted.
+    pub fn oauth(
+        status: u16,
+        body: &str,
+        parsed: Option<&Value>,
+        request_id: Option<String>,
+        redactor: &Redactor,
+    ) -> Self {
+        let operation = Operation::GetToken;
+        let mut e = CdfError::new(ErrorKind::Api, Some(operation), String::new());
+        e.status = Some(status);
+        e.request_id = request_id;
+        e.retryable = status == 429 || (500..=599).contains(&status);
+        let oauth = match parsed {
+            Some(Value::Object(fields)) => match parsed.and_then(|p| p.get("error")) {
+                Some(Value::String(code)) => Some((code, fields)),
+                _ => None,
+            },
+            _ => None,
+        };
+        let detail = match oauth {
+            Some((code, fields)) => {
+                let code = outside(code, redactor, MAX_OAUTH_CODE);
+                let mut description = None;
+                let mut extra = Vec::new();
+                for (key, value) in fields {
+                    match (key.as_str(), value) {
+                        ("error", _) => {}
+                        ("error_description", Value::String(d)) => {
+                            description = Some(outside(d, redactor, MAX_API_MESSAGE))
+                        }
+                        (k, v) => extra.push((redact_str(k, redactor), redact_value(v, redactor))),
+                    }
+                }
+                if !extra.is_empty() {
+                    e.extra = Some(extra);
+                }
+                let detail = match description {
+                    Some(d) if !d.is_empty() => format!("{code}: {d}"),
+                    _ if code.is_empty() => "an OAuth error without a code".to_owned(),
+                    _ => code.clone(),
+                };
+                if !code.is_empty() {
+                    e.code_text = Some(code);
+                }
+                detail
+            }
+            None => body_excerpt(body, redactor, "an OAuth error"),
+        };
+        e.message = format!(
+            "The identity provider answered {status} to {}: {detail}{}",
+            operation.as_str(),
+            hint(status, operation)
+        );
+        e
+    }
+
+    /// `waitForExecution` gave up: its deadline passed, or the next poll's
+    /// wait would pass it. `last_status` is the status of the last successful
+    /// poll (redacted and cut to one short line).
+    pub fn wait_timeout(timeout_ms: u32, last_status: Option<&str>, redactor: &Redactor) -> Self {
+        let seen =
+            match last_status.map(|s| outside(&excerpt(s, MAX_STATUS * 4), redactor, MAX_STATUS)) {
+                Some(s) if !s.is_empty() => format!("its last seen status was {s}"),
+                _ => "no poll succeeded".to_owned(),
+            };
+        CdfError::new(
+            ErrorKind::Timeout,
+            Some(Operation::GetExecution),
+            format!(
+                "Gave up waiting for the execution after the {timeout_ms} ms deadline (timeoutMs): {seen}; try again or allow more time."
+            ),
+        )
+    }
+
+    /// JavaScript's `code`: [`CdfError::code`] as a number, else
+    /// [`CdfError::code_text`] as a string.
+    pub fn code_value(&self) -> Option<Value> {
+        match (self.code, &self.code_text) {
+            (Some(n), _) => Some(Value::Number(n)),
+            (None, Some(text)) => Some(Value::String(text.clone())),
+            (None, None) => None,
+        }
     }
 
     /// This error for an answer that carried `cdf-is-auto-retryable: true`:
@@ -254,16 +388,43 @@ impl CdfError {
 
 /// What a person can do about a status, as a sentence after the message.
 fn hint(status: u16, operation: Operation) -> &'static str {
+    use Operation::*;
     match (status, operation) {
+        (400 | 401 | 403, GetToken) => {
+            " (check tokenUrl, clientId, clientSecret, scopes and audience)"
+        }
+        (404, GetToken) => " (check tokenUrl)",
+        (500..=599, GetToken) => " (an identity provider error: try again later)",
         (401, _) => " (check the token: it is missing, expired or not valid for this project)",
-        (403, Operation::CreateSession) => {
+        (403, CreateSession) => {
             " (the token lacks sessionsAcl:CREATE, or the client credentials are wrong)"
         }
-        (403, Operation::RetryExecution) => " (the token lacks workflowOrchestrationACL:WRITE)",
+        (403, RetryExecution) => " (the token lacks workflowOrchestrationACL:WRITE)",
+        (403, ListExecutions | GetExecution) => " (the token lacks workflowOrchestrationACL:READ)",
+        (404, ListExecutions) => " (check project)",
         (404, _) => " (check project and executionId)",
         (429, _) => " (rate limited: try again later)",
         (500..=599, _) => " (a CDF server error: try again later)",
         _ => "",
+    }
+}
+
+/// `"CDF's"` or `"The identity provider's"`.
+fn capitalised_possessive(server: &str) -> String {
+    let mut chars = server.chars();
+    match chars.next() {
+        Some(first) => format!("{}{}'s", first.to_ascii_uppercase(), chars.as_str()),
+        None => String::new(),
+    }
+}
+
+/// A short cleaned excerpt of an error body that is not `what`, or a note that it was empty.
+fn body_excerpt(body: &str, redactor: &Redactor, what: &str) -> String {
+    let text = outside(&excerpt(body, MAX_EXCERPT * 4), redactor, MAX_EXCERPT);
+    if text.is_empty() {
+        "no error message in the answer".to_owned()
+    } else {
+        format!("answer was not {what}: \"{text}\"")
     }
 }
 
@@ -490,6 +651,147 @@ mod tests {
         assert!(!CdfError::aborted(Operation::CreateSession).retryable);
         assert!(
             !CdfError::invalid_response(Operation::CreateSession, "id", "is missing").retryable
+        );
+    }
+
+    #[test]
+    fn oauth_errors_carry_the_code_as_text() {
+        let mut r = Redactor::default();
+        r.add(&Secret::new("s3cret-value"));
+        let body = obj(vec![
+            ("error", Value::String("invalid_client".into())),
+            (
+                "error_description",
+                Value::String(
+                    "AADSTS7000215: Invalid client secret s3cret-value\nprovided.".into(),
+                ),
+            ),
+            (
+                "error_codes",
+                Value::Array(vec![Value::Number(7_000_215.0)]),
+            ),
+            ("trace_id", Value::String("t-1".into())),
+        ]);
+        let e = CdfError::oauth(401, "{}", Some(&body), Some("rq".into()), &r);
+        assert_eq!(e.kind, ErrorKind::Api);
+        assert_eq!(e.operation, Some(Operation::GetToken));
+        assert_eq!(e.status, Some(401));
+        assert_eq!(e.code, None);
+        assert_eq!(e.code_text.as_deref(), Some("invalid_client"));
+        assert_eq!(e.code_value(), Some(Value::String("invalid_client".into())));
+        assert_eq!(e.request_id.as_deref(), Some("rq"));
+        assert!(!e.retryable);
+        assert_eq!(
+            e.message,
+            "The identity provider answered 401 to getToken: invalid_client: AADSTS7000215: Invalid client secret *** provided. (check tokenUrl, clientId, clientSecret, scopes and audience)"
+        );
+        assert_eq!(e.extra.as_ref().map(Vec::len), Some(2));
+        assert!(!format!("{e:?}").contains("s3cret-value"));
+
+        // Only a code.
+        let body = obj(vec![("error", Value::String("invalid_scope".into()))]);
+        let e = CdfError::oauth(400, "", Some(&body), None, &r);
+        assert!(
+            e.message.contains("400 to getToken: invalid_scope ("),
+            "{}",
+            e.message
+        );
+        assert_eq!(e.extra, None);
+
+        // Not an OAuth error: an excerpt, no code.
+        let e = CdfError::oauth(503, "<h1>Service Unavailable</h1>", None, None, &r);
+        assert_eq!(e.code_value(), None);
+        assert!(e.retryable);
+        assert!(
+            e.message
+                .contains("answer was not an OAuth error: \"Service Unavailable\""),
+            "{}",
+            e.message
+        );
+        let odd = obj(vec![("error", obj(vec![("code", Value::Number(1.0))]))]);
+        let e = CdfError::oauth(400, "{}", Some(&odd), None, &r);
+        assert_eq!(e.code_value(), None);
+        // A secret as the code is masked.
+        let body = obj(vec![("error", Value::String("s3cret-value".into()))]);
+        let e = CdfError::oauth(400, "", Some(&body), None, &r);
+        assert_eq!(e.code_text.as_deref(), Some("***"));
+    }
+
+    #[test]
+    fn code_value_prefers_the_number() {
+        let body = obj(vec![(
+            "error",
+            obj(vec![
+                ("code", Value::Number(400.0)),
+                ("message", Value::String("m".into())),
+            ]),
+        )]);
+        let e = CdfError::api(
+            Operation::ListExecutions,
+            400,
+            "",
+            Some(&body),
+            None,
+            &Redactor::default(),
+        );
+        assert_eq!(e.code_value(), Some(Value::Number(400.0)));
+        assert_eq!(CdfError::aborted(Operation::GetToken).code_value(), None);
+    }
+
+    #[test]
+    fn new_operations_and_their_words() {
+        for (op, name) in [
+            (Operation::ListExecutions, "listExecutions"),
+            (Operation::GetExecution, "getExecution"),
+            (Operation::GetToken, "getToken"),
+        ] {
+            assert_eq!(op.as_str(), name);
+            assert!(op.is_read_only());
+        }
+        assert!(!Operation::CreateSession.is_read_only());
+        assert!(!Operation::RetryExecution.is_read_only());
+        assert!(!Operation::GetToken.uses_bearer_token());
+        assert!(Operation::GetExecution.uses_bearer_token());
+        let r = Redactor::default();
+        let e = CdfError::network(Operation::GetToken, "TypeError: fetch failed", &r);
+        assert!(e
+            .message
+            .starts_with("Could not reach the identity provider for getToken"));
+        assert!(e.message.contains("tokenUrl"));
+        let e = CdfError::invalid_response(Operation::GetToken, "access_token", "is missing");
+        assert!(e
+            .message
+            .starts_with("The identity provider's answer to getToken"));
+        let e =
+            CdfError::invalid_response(Operation::ListExecutions, "items[3].status", "is missing");
+        assert_eq!(
+            e.message,
+            "CDF's answer to listExecutions is not as documented: `items[3].status` is missing."
+        );
+        let api = |op, status| CdfError::api(op, status, "", None, None, &r).message;
+        assert!(api(Operation::GetExecution, 403).contains("workflowOrchestrationACL:READ"));
+        assert!(api(Operation::ListExecutions, 403).contains("workflowOrchestrationACL:READ"));
+        assert!(api(Operation::ListExecutions, 404).ends_with("(check project)"));
+        assert!(api(Operation::GetExecution, 404).ends_with("(check project and executionId)"));
+    }
+
+    #[test]
+    fn wait_timeouts_name_the_last_status() {
+        let mut r = Redactor::default();
+        r.add(&Secret::new("tok"));
+        let e = CdfError::wait_timeout(900_000, Some("RUNNING"), &r);
+        assert_eq!(e.kind, ErrorKind::Timeout);
+        assert_eq!(e.operation, Some(Operation::GetExecution));
+        assert!(e.retryable);
+        assert!(e.message.contains("900000 ms"));
+        assert!(e.message.contains("its last seen status was RUNNING"));
+        let e = CdfError::wait_timeout(5, None, &r);
+        assert!(e.message.contains("no poll succeeded"));
+        let e = CdfError::wait_timeout(5, Some("tok\n<b>x</b>"), &r);
+        assert!(
+            e.message.contains("its last seen status was *** x;"),
+            "{}",
+            e.message
         );
     }
 }

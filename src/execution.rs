@@ -1,11 +1,22 @@
 //! [`WorkflowExecution`]: the retry endpoint's answer, checked against the
 //! seed's `WorkflowExecutionResponse` schema.
 
+use serde::ser::{SerializeMap, Serializer};
+use serde::Serialize;
+
+use crate::check;
+use crate::json::{ObjectWriter, ToJson};
 use crate::value::Value;
 
-/// A workflow execution as CDF returns it. Optional fields are `None` when
-/// the answer omits them or sets them to `null`.
-#[derive(Debug, Clone, PartialEq)]
+/// A workflow execution as CDF returns it (`WorkflowExecutionResponse` in
+/// `seed/cdf-openapi-executions.json`). Optional fields are `None` when the
+/// answer omits them or sets them to `null`.
+///
+/// Serialises (serde) with the contract's camelCase names, `metadata` as a
+/// map and `None` fields skipped; [`crate::json::ToJson`] writes the same as
+/// JSON text, which is what the wasm layer should `JSON.parse` (see [`crate::json`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct WorkflowExecution {
     /// The execution's UUID.
     pub id: String,
@@ -15,106 +26,57 @@ pub struct WorkflowExecution {
     pub status: String,
     /// The engine's UUID for the execution.
     pub engine_execution_id: String,
-    /// Milliseconds since the Unix epoch.
+    /// Milliseconds since the Unix epoch: an integer from 0 to 2^53 - 1.
     pub created_time: f64,
     /// Metadata, string to string, in the answer's order.
+    #[serde(serialize_with = "pairs_as_map")]
     pub metadata: Vec<(String, String)>,
     /// The workflow version.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     /// Milliseconds since the Unix epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub start_time: Option<f64>,
     /// Milliseconds since the Unix epoch.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub end_time: Option<f64>,
     /// Why the execution did not complete.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reason_for_incompletion: Option<String>,
 }
 
-/// A schema fault: the field (dotted path) and what is wrong with it.
+/// A schema fault: the field (its path, e.g. `items[3].status`) and what is wrong with it.
 pub type Fault = (String, &'static str);
-
-fn fault(field: &str, problem: &'static str) -> Fault {
-    (field.to_owned(), problem)
-}
-
-fn required<'a>(body: &'a Value, field: &str) -> Result<&'a Value, Fault> {
-    match body.get(field) {
-        None | Some(Value::Undefined) => Err(fault(field, "is missing")),
-        Some(v) => Ok(v),
-    }
-}
-
-fn string_field(v: &Value, field: &str) -> Result<String, Fault> {
-    v.as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| fault(field, "is not a string"))
-}
-
-fn uuid_field(v: &Value, field: &str) -> Result<String, Fault> {
-    let s = string_field(v, field)?;
-    crate::validate::uuid(&s)
-        .map(|_| s)
-        .map_err(|_| fault(field, "is not a UUID"))
-}
-
-/// `Number.MAX_SAFE_INTEGER`: 2^53 - 1, the largest integer JavaScript holds exactly.
-pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
-
-/// A timestamp: an integer from 0 to [`MAX_SAFE_INTEGER`] (a larger one could
-/// not be returned exactly, so it is refused rather than rounded).
-pub fn time_field(v: &Value, field: &str) -> Result<f64, Fault> {
-    match v {
-        Value::Number(n) if (0.0..=MAX_SAFE_INTEGER).contains(n) && n.fract() == 0.0 => Ok(*n),
-        _ => Err(fault(
-            field,
-            "is not an integer from 0 to 9007199254740991 (Number.MAX_SAFE_INTEGER)",
-        )),
-    }
-}
-
-fn optional<T>(
-    body: &Value,
-    field: &str,
-    check: impl Fn(&Value, &str) -> Result<T, Fault>,
-) -> Result<Option<T>, Fault> {
-    body.get_present(field, true)
-        .map(|v| check(v, field))
-        .transpose()
-}
-
-/// Checks a 2xx answer about the execution `requested` (lower case): the
-/// answer's `id` must be that execution's (contract: the answer's identity).
-pub fn check_execution_of(body: &Value, requested: &str) -> Result<WorkflowExecution, Fault> {
-    let execution = check_execution(body)?;
-    if execution.id.eq_ignore_ascii_case(requested) {
-        Ok(execution)
-    } else {
-        Err(fault("id", "is not the requested execution's id"))
-    }
-}
 
 /// Checks a 2xx answer of the retry endpoint. Unknown fields are dropped; a
 /// `null` optional field counts as absent; the first fault is returned.
 pub fn check_execution(body: &Value) -> Result<WorkflowExecution, Fault> {
+    check_execution_at(body, "")
+}
+
+/// Checks a `WorkflowExecutionResponse` found at `prefix` of an answer
+/// (`""` for a whole answer, `"items[3]"` for a list item): faults name
+/// `prefix.field`, and a value that is not an object names `prefix` (`body` at the top).
+pub fn check_execution_at(body: &Value, prefix: &str) -> Result<WorkflowExecution, Fault> {
     if !matches!(body, Value::Object(_)) {
-        return Err(fault("body", "is not a JSON object"));
+        let at = if prefix.is_empty() { "body" } else { prefix };
+        return Err((at.to_owned(), "is not a JSON object"));
     }
-    let id = uuid_field(required(body, "id")?, "id")?;
-    let workflow_external_id =
-        string_field(required(body, "workflowExternalId")?, "workflowExternalId")?;
-    let status = string_field(required(body, "status")?, "status")?;
-    let engine_execution_id =
-        uuid_field(required(body, "engineExecutionId")?, "engineExecutionId")?;
-    let created_time = time_field(required(body, "createdTime")?, "createdTime")?;
-    let metadata = match required(body, "metadata")? {
+    let id = check::field(body, prefix, "id", check::uuid)?;
+    let workflow_external_id = check::field(body, prefix, "workflowExternalId", check::string)?;
+    let status = check::field(body, prefix, "status", check::string)?;
+    let engine_execution_id = check::field(body, prefix, "engineExecutionId", check::uuid)?;
+    let created_time = check::field(body, prefix, "createdTime", check::time)?;
+    let metadata = check::field(body, prefix, "metadata", |v, field| match v {
         Value::Object(entries) => entries
             .iter()
             .map(|(k, v)| match v {
                 Value::String(s) => Ok((k.clone(), s.clone())),
-                _ => Err(fault("metadata", "has a value that is not a string")),
+                _ => Err((field.clone(), "has a value that is not a string")),
             })
-            .collect::<Result<Vec<_>, _>>()?,
-        _ => return Err(fault("metadata", "is not an object")),
-    };
+            .collect::<Result<Vec<_>, _>>(),
+        _ => Err((field, "is not an object")),
+    })?;
     Ok(WorkflowExecution {
         id,
         workflow_external_id,
@@ -122,11 +84,63 @@ pub fn check_execution(body: &Value) -> Result<WorkflowExecution, Fault> {
         engine_execution_id,
         created_time,
         metadata,
-        version: optional(body, "version", string_field)?,
-        start_time: optional(body, "startTime", time_field)?,
-        end_time: optional(body, "endTime", time_field)?,
-        reason_for_incompletion: optional(body, "reasonForIncompletion", string_field)?,
+        version: check::optional(body, prefix, "version", check::string)?,
+        start_time: check::optional(body, prefix, "startTime", check::time)?,
+        end_time: check::optional(body, prefix, "endTime", check::time)?,
+        reason_for_incompletion: check::optional(
+            body,
+            prefix,
+            "reasonForIncompletion",
+            check::string,
+        )?,
     })
+}
+
+/// The identity rule: the answer's `id` must be the requested execution
+/// (compared in lower case); otherwise a fault on `id`.
+pub fn check_identity(execution: &WorkflowExecution, requested_id: &str) -> Result<(), Fault> {
+    if execution.id.eq_ignore_ascii_case(requested_id) {
+        Ok(())
+    } else {
+        Err(("id".to_owned(), "is not the requested executionId"))
+    }
+}
+
+impl WorkflowExecution {
+    /// Writes this execution's fields into an open JSON object (for results
+    /// that extend it, such as the execution details).
+    pub fn write_fields(&self, o: &mut ObjectWriter<'_>) {
+        o.field("id", &self.id)
+            .field("workflowExternalId", &self.workflow_external_id)
+            .field("status", &self.status)
+            .field("engineExecutionId", &self.engine_execution_id)
+            .field("createdTime", &self.created_time)
+            .field("metadata", self.metadata.as_slice())
+            .optional("version", &self.version)
+            .optional("startTime", &self.start_time)
+            .optional("endTime", &self.end_time)
+            .optional("reasonForIncompletion", &self.reason_for_incompletion);
+    }
+}
+
+impl ToJson for WorkflowExecution {
+    fn write_json(&self, out: &mut String) {
+        let mut o = ObjectWriter::new(out);
+        self.write_fields(&mut o);
+        o.end();
+    }
+}
+
+/// Serialises `(key, value)` pairs as a map, in order (for `metadata`).
+pub(crate) fn pairs_as_map<S: Serializer>(
+    pairs: &[(String, String)],
+    serializer: S,
+) -> Result<S::Ok, S::Error> {
+    let mut map = serializer.serialize_map(Some(pairs.len()))?;
+    for (k, v) in pairs {
+        map.serialize_entry(k, v)?;
+    }
+    map.end()
 }
 
 #[cfg(test)]
@@ -164,20 +178,6 @@ mod tests {
             }
         }
         Value::Object(entries)
-    }
-
-    #[test]
-    fn the_answer_must_be_about_the_requested_execution() {
-        let body = Value::Object(full());
-        let id = check_execution(&body).map(|e| e.id).unwrap_or_default();
-        assert!(check_execution_of(&body, &id.to_ascii_uppercase()).is_ok());
-        let other = "00000000-0000-4000-8000-000000000000";
-        assert_eq!(
-            check_execution_of(&body, other)
-                .map(|_| ())
-                .map_err(|f| f.0),
-            Err("id".to_owned())
-        );
     }
 
     #[test]
@@ -245,8 +245,6 @@ mod tests {
             ("createdTime", Some(Value::Number(1.5))),
             ("createdTime", Some(s("1"))),
             ("createdTime", Some(Value::Number(f64::INFINITY))),
-            ("createdTime", Some(Value::Number(9_007_199_254_740_992.0))),
-            ("createdTime", Some(Value::Number(1e308))),
             ("metadata", None),
             ("metadata", Some(Value::Null)),
             ("metadata", Some(Value::Array(vec![]))),
@@ -264,6 +262,67 @@ mod tests {
                 check_execution(&with(vec![(key, value.clone())])).expect_err("should fail");
             assert_eq!(field, key, "{key} = {value:?}");
         }
+    }
+
+    #[test]
+    fn times_beyond_max_safe_integer_fail() {
+        for key in ["createdTime", "startTime", "endTime"] {
+            let v = with(vec![(key, Some(Value::Number(9_007_199_254_740_992.0)))]);
+            assert_eq!(check_execution(&v).expect_err("fails").0, key);
+            let v = with(vec![(key, Some(Value::Number(9_007_199_254_740_991.0)))]);
+            assert!(check_execution(&v).is_ok());
+        }
+    }
+
+    #[test]
+    fn prefixed_faults_name_the_path() {
+        let v = with(vec![("status", None)]);
+        assert_eq!(
+            check_execution_at(&v, "items[3]").expect_err("fails").0,
+            "items[3].status"
+        );
+        let v = with(vec![(
+            "metadata",
+            Some(Value::Object(vec![("k".into(), Value::Null)])),
+        )]);
+        assert_eq!(
+            check_execution_at(&v, "items[0]").expect_err("fails").0,
+            "items[0].metadata"
+        );
+        assert_eq!(
+            check_execution_at(&Value::Null, "items[7]").expect_err("fails"),
+            ("items[7]".to_owned(), "is not a JSON object")
+        );
+    }
+
+    #[test]
+    fn identity_is_compared_in_lower_case() {
+        let e = check_execution(&with(vec![])).expect("valid");
+        assert!(check_identity(&e, &ID.to_ascii_uppercase()).is_ok());
+        assert_eq!(check_identity(&e, ENGINE).expect_err("other id").0, "id");
+    }
+
+    #[test]
+    fn serialises_with_contract_names() {
+        let e = check_execution(&with(vec![
+            ("startTime", None),
+            ("version", Some(Value::Null)),
+        ]))
+        .expect("valid");
+        let json = serde_json::to_value(&e).expect("serialises");
+        assert_eq!(json["workflowExternalId"], "wf");
+        assert_eq!(json["metadata"]["k"], "v");
+        assert_eq!(json["createdTime"], 1_730_204_346_000.0);
+        assert!(json.get("startTime").is_none() && json.get("version").is_none());
+        assert_eq!(json["reasonForIncompletion"], "r");
+        let text = e.to_json();
+        assert!(text.starts_with(
+            r#"{"id":"059edaa4-a17a-4102-910e-2c3591500cce","workflowExternalId":"wf","#
+        ));
+        assert!(crate::json::tests::same_json(
+            &text,
+            &serde_json::to_string(&e).unwrap_or_default()
+        ));
     }
 
     #[test]

@@ -1,8 +1,10 @@
 //! # cdf-workflow-retry
 //!
-//! Retry a failed Cognite Data Fusion (CDF) workflow execution from any
-//! JavaScript runtime. Compiled to WebAssembly, the crate exports one async
-//! function, `retryExecution(options)`, and the type guard `isCdfError(e)`.
+//! Retry failed Cognite Data Fusion (CDF) workflow executions from any
+//! JavaScript runtime. Compiled to WebAssembly, the crate exports
+//! `retryExecution(options)`, the type guard `isCdfError(e)`, and (version
+//! 0.2) `listExecutions`, `getExecution`, `waitForExecution`,
+//! `retryExecutions` and `clientCredentialsToken`.
 //!
 //! ```js
 //! import { retryExecution, isCdfError } from "cdf-workflow-retry";
@@ -16,10 +18,19 @@
 //!
 //! The crate is two layers:
 //! - a pure Rust core with no JavaScript types, tested natively with `cargo test`:
-//!   [`value`] (JS values as data), [`validate`] and [`options`] (the options
-//!   rules), [`endpoint`] (URLs), [`session`] and [`execution`] (request bodies
-//!   and answer checks), [`error`] (the error model), [`retry`] (retry decisions),
-//!   [`secret`] (secrets that never print);
+//!   - values and options: [`value`] (JS values as data), [`validate`] (one
+//!     rule per option), [`connection`] (the options every call shares, and
+//!     how a call's own options fit around them), [`suggest`] ("did you mean"),
+//!     [`options`] (`retryExecution`), [`filter`] (what to list);
+//!   - one file per call: [`list`] (`listExecutions`: body, pages, [`list::Pager`]),
+//!     [`details`] (`getExecution`), [`poll`] (`waitForExecution`), [`batch`]
+//!     (`retryExecutions`: [`batch::Batch`] scheduler), [`token`]
+//!     (`clientCredentialsToken`: form, answer, cache);
+//!   - requests and answers: [`endpoint`] (URLs), [`session`] and [`execution`]
+//!     (bodies and answer checks), [`status`], [`json`] (JSON text for bodies
+//!     and results);
+//!   - failures: [`error`] (the error model), [`retry`] (retry decisions for
+//!     every request), [`secret`] (secrets that never print);
 //! - `js`, the thin wasm-bindgen layer (only on `wasm32`): converts values,
 //!   drives fetch through gloo-net, waits, and builds the JavaScript error.
 #![deny(missing_docs, missing_debug_implementations)]
@@ -39,13 +50,25 @@
     )
 )]
 
+pub mod batch;
+mod check;
+pub mod connection;
+pub mod details;
 pub mod endpoint;
 pub mod error;
 pub mod execution;
+mod fields;
+pub mod filter;
+pub mod json;
+pub mod list;
 pub mod options;
+pub mod poll;
 pub mod retry;
 pub mod secret;
 pub mod session;
+pub mod status;
+pub mod suggest;
+pub mod token;
 pub mod validate;
 pub mod value;
 

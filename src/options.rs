@@ -4,9 +4,11 @@
 //! the options as a [`Value`] and returns them clean, or the first fault as an
 //! `invalid_input` [`CdfError`] naming the option.
 
-use crate::endpoint::{origin_from_base_url, origin_from_cluster};
+use crate::connection::{parse_call, CallSpec, Connection};
 use crate::error::CdfError;
+use crate::fields::{bad, string};
 use crate::secret::Secret;
+use crate::suggest::did_you_mean;
 use crate::validate::{self, Reason};
 use crate::value::Value;
 
@@ -15,7 +17,9 @@ pub const DEFAULT_TIMEOUT_MS: u32 = 60_000;
 /// Default number of extra attempts after the first.
 pub const DEFAULT_MAX_RETRIES: u32 = 3;
 
-/// Every option `retryExecution` knows.
+/// Every option `retryExecution` knows: the connection options
+/// ([`crate::connection::CONNECTION_KEYS`]) and `executionId`, `nonce`,
+/// `clientCredentials`.
 pub const KNOWN_KEYS: [&str; 12] = [
     "project",
     "cluster",
@@ -75,243 +79,112 @@ pub struct Options {
     pub nonce: NonceSource,
     /// Whether a `signal` was given.
     pub has_signal: bool,
-    /// Whether an `onRetry` callback was given.
-    pub has_on_retry: bool,
     /// Deadline of the whole call, in milliseconds.
     pub timeout_ms: u32,
     /// Extra attempts after the first.
     pub max_retries: u32,
     /// The `x-cdp-app` header.
     pub app_name: Option<String>,
+    /// Whether an `onRetry` function was given.
+    pub has_on_retry: bool,
 }
 
-fn bad(field: &str, reason: Reason) -> CdfError {
-    CdfError::invalid_input(field, reason)
-}
-
-/// The string option `field`, or the error that it is not a string.
-fn string<'a>(v: &'a Value, field: &str, reason: Reason) -> Result<&'a str, CdfError> {
-    v.as_str().ok_or_else(|| bad(field, reason))
-}
-
-/// The number option `field`, or the error that it is not a number.
-fn number(v: &Value, field: &str, reason: Reason) -> Result<f64, CdfError> {
-    match v {
-        Value::Number(n) => Ok(*n),
-        _ => Err(bad(field, reason)),
-    }
-}
-
-/// Whether the callback option `field` was given; anything but a function is refused.
-pub fn callback(v: Option<&Value>, field: &str) -> Result<bool, CdfError> {
-    match v {
-        Some(Value::Function) => Ok(true),
-        Some(_) => Err(bad(field, "be a function")),
-        None => Ok(false),
-    }
-}
-
-/// The error for an unknown option `key`, suggesting the known option it is
-/// closest to (same letters in another case, or one or two edits away).
-pub fn unknown_key(key: &str, known: &[&str]) -> CdfError {
-    let lower = key.to_ascii_lowercase();
-    let best = known
-        .iter()
-        .map(|k| {
-            let d = if k.to_ascii_lowercase() == lower {
-                0
-            } else {
-                edit_distance(&lower, &k.to_ascii_lowercase())
-            };
-            (d, *k)
-        })
-        .min_by_key(|(d, _)| *d);
-    let reason = match best {
-        Some((d, k)) if d <= 2 && key.chars().count() > 2 => {
-            format!("not be set: it is not an option (did you mean {k}?)")
-        }
-        _ => "not be set: it is not an option (check its spelling)".to_owned(),
-    };
-    CdfError::invalid_input(key.to_owned(), &reason)
-}
-
-/// Levenshtein distance between two short strings, by characters.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row.first().copied().unwrap_or(0);
-        if let Some(first) = row.first_mut() {
-            *first = i + 1;
-        }
-        for (j, cb) in b.iter().enumerate() {
-            let (Some(&up), Some(&left)) = (row.get(j + 1), row.get(j)) else {
-                break;
-            };
-            let cost = usize::from(ca != *cb);
-            let value = (up + 1).min(left + 1).min(prev + cost);
-            prev = up;
-            if let Some(cell) = row.get_mut(j + 1) {
-                *cell = value;
-            }
-        }
-    }
-    row.last().copied().unwrap_or(0)
-}
+/// What `retryExecution` adds to the connection options.
+pub const RETRY_EXECUTION: CallSpec = CallSpec {
+    name: "retryExecution",
+    own_keys: &["executionId", "nonce", "clientCredentials"],
+    refused: &[],
+    example: "{ project, cluster, token, executionId }",
+    default_timeout_ms: DEFAULT_TIMEOUT_MS,
+};
 
 /// Validates the options object. Checks run in the order of the contract's
-/// table, so the first fault reported is stable.
+/// table, so the first fault reported is stable: unknown keys, project,
+/// cluster/baseUrl, token, executionId, nonce (and nonce with
+/// clientCredentials), clientCredentials, timeoutMs, maxRetries, appName,
+/// signal, onRetry.
 pub fn parse_options(options: &Value) -> Result<Options, CdfError> {
-    let Value::Object(entries) = options else {
-        return Err(bad(
-            "options",
-            "be a plain object such as { project, cluster, token, executionId }",
-        ));
-    };
-    for (key, value) in entries {
-        if !KNOWN_KEYS.contains(&key.as_str()) && *value != Value::Undefined {
-            return Err(unknown_key(key, &KNOWN_KEYS));
-        }
-    }
-    let get = |key: &str| options.get_present(key, false);
+    let (connection, (execution_id, nonce)) = parse_call(options, &RETRY_EXECUTION, |options| {
+        let get = |key: &str| options.get_present(key, false);
+        let execution_id = execution_id(get("executionId"))?;
 
-    // project
-    const PROJECT: Reason = "be 3 to 32 letters, digits or hyphens, with at least one letter and no leading or trailing hyphen";
-    let project = match get("project") {
-        Some(v) => {
-            validate::project(string(v, "project", PROJECT)?).map_err(|r| bad("project", r))?
-        }
-        None => return Err(bad("project", PROJECT)),
-    };
-
-    // cluster / baseUrl: exactly one
-    let origin = match (get("cluster"), get("baseUrl")) {
-        (Some(c), None) => {
-            const CLUSTER: Reason = "be a cluster name such as \"westeurope-1\"";
-            origin_from_cluster(string(c, "cluster", CLUSTER)?).map_err(|r| bad("cluster", r))?
-        }
-        (None, Some(b)) => {
-            const BASE: Reason = "be a string such as \"https://api.cognitedata.com\"";
-            origin_from_base_url(string(b, "baseUrl", BASE)?).map_err(|r| bad("baseUrl", r))?
-        }
-        (None, None) => {
+        // nonce / clientCredentials
+        const NONCE: Reason = "be a non-empty string of at most 4096 visible ASCII characters";
+        let given_nonce = match get("nonce") {
+            Some(v) => Some(Secret::new(
+                validate::nonce(string(v, "nonce", NONCE)?).map_err(|r| bad("nonce", r))?,
+            )),
+            None => None,
+        };
+        if given_nonce.is_some() && get("clientCredentials").is_some() {
             return Err(bad(
-                "cluster",
-                "be given (or baseUrl, but exactly one of the two)",
-            ))
+                "nonce",
+                "not be given together with clientCredentials (ambiguous: give a nonce, or credentials to create one)",
+            ));
         }
-        (Some(_), Some(_)) => {
-            return Err(bad(
-                "cluster",
-                "not be given together with baseUrl: give exactly one of the two",
-            ))
-        }
-    };
-
-    // token
-    const TOKEN: Reason = "be a non-empty string of visible ASCII characters without spaces, or a function returning one";
-    let token = match get("token") {
-        Some(Value::Function) => TokenSource::Provider,
-        Some(Value::String(s)) => TokenSource::Fixed(Secret::new(
-            validate::token(s).map_err(|r| bad("token", r))?,
-        )),
-        _ => return Err(bad("token", TOKEN)),
-    };
-
-    // executionId
-    const UUID: Reason =
-        "be a UUID of 36 characters with hyphens, e.g. \"059edaa4-a17a-4102-910e-2c3591500cce\"";
-    let execution_id = match get("executionId") {
-        Some(v) => {
-            validate::uuid(string(v, "executionId", UUID)?).map_err(|r| bad("executionId", r))?
-        }
-        None => return Err(bad("executionId", UUID)),
-    };
-
-    // nonce / clientCredentials
-    const NONCE: Reason = "be a non-empty string of at most 4096 visible ASCII characters";
-    let given_nonce = match get("nonce") {
-        Some(v) => Some(Secret::new(
-            validate::nonce(string(v, "nonce", NONCE)?).map_err(|r| bad("nonce", r))?,
-        )),
-        None => None,
-    };
-    if given_nonce.is_some() && get("clientCredentials").is_some() {
-        return Err(bad(
-            "nonce",
-            "not be given together with clientCredentials (ambiguous: give a nonce, or credentials to create one)",
-        ));
-    }
-    let credentials = match get("clientCredentials") {
-        Some(v) => Some(client_credentials(v)?),
-        None => None,
-    };
-    let nonce = match (given_nonce, credentials) {
-        (Some(n), _) => NonceSource::Given(n),
-        (None, Some(c)) => NonceSource::ClientCredentials(c),
-        (None, None) => NonceSource::TokenExchange,
-    };
-
-    // timeoutMs, maxRetries
-    const TIMEOUT: Reason = "be an integer from 1 to 2147483647 (milliseconds)";
-    let timeout_ms = match get("timeoutMs") {
-        Some(v) => validate::timeout_ms(number(v, "timeoutMs", TIMEOUT)?)
-            .map_err(|r| bad("timeoutMs", r))?,
-        None => DEFAULT_TIMEOUT_MS,
-    };
-    const RETRIES: Reason = "be an integer from 0 to 10";
-    let max_retries = match get("maxRetries") {
-        Some(v) => validate::max_retries(number(v, "maxRetries", RETRIES)?)
-            .map_err(|r| bad("maxRetries", r))?,
-        None => DEFAULT_MAX_RETRIES,
-    };
-
-    // appName
-    const APP: Reason = "be 1 to 255 visible ASCII characters or spaces";
-    let app_name = match get("appName") {
-        Some(v) => Some(
-            validate::app_name(string(v, "appName", APP)?)
-                .map_err(|r| bad("appName", r))?
-                .to_owned(),
-        ),
-        None => None,
-    };
-
-    // signal
-    let has_signal = match get("signal") {
-        Some(Value::Signal) => true,
-        Some(_) => return Err(bad("signal", "be an AbortSignal")),
-        None => false,
-    };
-
-    // onRetry
-    let has_on_retry = callback(get("onRetry"), "onRetry")?;
-
+        let credentials = match get("clientCredentials") {
+            Some(v) => Some(client_credentials(v)?),
+            None => None,
+        };
+        let nonce = match (given_nonce, credentials) {
+            (Some(n), _) => NonceSource::Given(n),
+            (None, Some(c)) => NonceSource::ClientCredentials(c),
+            (None, None) => NonceSource::TokenExchange,
+        };
+        Ok((execution_id, nonce))
+    })?;
+    let Connection {
+        project,
+        origin,
+        token,
+        has_signal,
+        timeout_ms,
+        max_retries,
+        app_name,
+        has_on_retry,
+    } = connection;
     Ok(Options {
-        project: project.to_owned(),
+        project,
         origin,
         token,
         execution_id,
         nonce,
         has_signal,
-        has_on_retry,
         timeout_ms,
         max_retries,
         app_name,
+        has_on_retry,
     })
 }
 
-fn client_credentials(v: &Value) -> Result<ClientCredentials, CdfError> {
+/// The `executionId` option (absent is an error): a UUID, returned in lower case.
+pub(crate) fn execution_id(v: Option<&Value>) -> Result<String, CdfError> {
+    const UUID: Reason =
+        "be a UUID of 36 characters with hyphens, e.g. \"059edaa4-a17a-4102-910e-2c3591500cce\"";
+    match v {
+        Some(v) => {
+            validate::uuid(string(v, "executionId", UUID)?).map_err(|r| bad("executionId", r))
+        }
+        None => Err(bad("executionId", UUID)),
+    }
+}
+
+/// The `clientCredentials` option: `{ clientId, clientSecret }`, both non-empty
+/// strings, no other keys (`field` is `clientCredentials.<key>`).
+pub(crate) fn client_credentials(v: &Value) -> Result<ClientCredentials, CdfError> {
     const FIELD: &str = "clientCredentials";
     let Value::Object(entries) = v else {
         return Err(bad(FIELD, "be an object { clientId, clientSecret }"));
     };
+    const KEYS: [&str; 2] = ["clientId", "clientSecret"];
     for (key, value) in entries {
-        if key != "clientId" && key != "clientSecret" && *value != Value::Undefined {
-            return Err(CdfError::invalid_input(
-                format!("{FIELD}.{key}"),
-                "not be set: clientCredentials takes only clientId and clientSecret",
-            ));
+        if !KEYS.contains(&key.as_str()) && *value != Value::Undefined {
+            const ONLY: &str = "not be set: clientCredentials takes only clientId and clientSecret";
+            let reason = match did_you_mean(key, &KEYS) {
+                Some(k) => format!("{ONLY} (did you mean {k}?)"),
+                None => ONLY.to_owned(),
+            };
+            return Err(bad(&format!("{FIELD}.{key}"), &reason));
         }
     }
     let field = |key: &str| -> Result<String, CdfError> {
@@ -379,6 +252,7 @@ mod tests {
         assert_eq!(o.max_retries, 3);
         assert_eq!(o.app_name, None);
         assert!(!o.has_signal);
+        assert!(!o.has_on_retry);
     }
 
     #[test]
@@ -392,8 +266,10 @@ mod tests {
             ("timeoutMs", Value::Number(5.0)),
             ("maxRetries", Value::Number(0.0)),
             ("appName", s("my app")),
+            ("onRetry", Value::Function),
         ]))
         .expect("valid");
+        assert!(o.has_on_retry);
         assert_eq!(o.origin, "http://127.0.0.1:8080");
         assert_eq!(o.token, TokenSource::Provider);
         assert_eq!(o.nonce, NonceSource::Given(Secret::new("abc")));
@@ -434,8 +310,39 @@ mod tests {
     }
 
     #[test]
+    fn known_keys_are_the_spec_keys() {
+        let mut a = KNOWN_KEYS.to_vec();
+        let mut b = RETRY_EXECUTION.known_keys();
+        a.sort_unstable();
+        b.sort_unstable();
+        assert_eq!(a, b);
+    }
+
+    #[test]
     fn unknown_keys_are_named() {
         assert_eq!(field_of(&with(vec![("executionID", s(ID))])), "executionID");
+        let e = parse_options(&with(vec![("executionID", s(ID))])).expect_err("refused");
+        assert_eq!(
+            e.message,
+            "Invalid option `executionID`: it must not be set: it is not an option of retryExecution (did you mean executionId?)."
+        );
+        let e = parse_options(&with(vec![("zzz", s(ID))])).expect_err("refused");
+        assert!(
+            e.message.ends_with("(check its spelling)."),
+            "{}",
+            e.message
+        );
+        let cc = Value::Object(vec![
+            ("clientID".into(), s("x")),
+            ("clientSecret".into(), s("y")),
+        ]);
+        let e = parse_options(&with(vec![("clientCredentials", cc)])).expect_err("refused");
+        assert_eq!(e.field.as_deref(), Some("clientCredentials.clientID"));
+        assert!(
+            e.message.contains("(did you mean clientId?)"),
+            "{}",
+            e.message
+        );
         // undefined counts as absent, also for unknown keys
         assert!(parse_options(&with(vec![("extra", Value::Undefined)])).is_ok());
     }
@@ -485,6 +392,9 @@ mod tests {
             ("appName", Value::Bool(true), "appName"),
             ("signal", Value::Object(vec![]), "signal"),
             ("signal", Value::Null, "signal"),
+            ("onRetry", Value::Null, "onRetry"),
+            ("onRetry", s("f"), "onRetry"),
+            ("onRetry", Value::Signal, "onRetry"),
         ];
         for (key, value, want) in cases {
             assert_eq!(

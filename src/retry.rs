@@ -3,6 +3,8 @@
 //! A nonce binds at most once, so an answer that leaves open whether the retry
 //! was processed (502, 503, 504, a network failure, `cdf-is-auto-retryable`)
 //! is only retried with a fresh session, and never when the caller owns the nonce.
+//! Read-only requests (`listExecutions`, `getExecution`, `getToken`) send no
+//! nonce: one [`decide`] serves every request loop, and they are simply resent.
 
 use std::time::{Duration, UNIX_EPOCH};
 
@@ -55,30 +57,65 @@ pub struct Situation {
     pub max_retries: u32,
 }
 
-/// The contract's retry rules, in one place.
+/// The contract's retry rules, in one place, for every request.
+///
+/// - Read-only requests ([`Operation::is_read_only`]: `listExecutions`,
+///   `getExecution`, `getToken`) send no nonce: they are resent on 429, 502,
+///   503, 504, a network failure and `cdf-is-auto-retryable: true`, up to
+///   `max_retries` times; a 401 asks the token provider again
+///   ([`Action::RefreshToken`]) when `can_refresh_token` (never for
+///   `getToken`, which carries no bearer token). `nonce_is_ours` is ignored.
+/// - `createSession` and `retryExecution` follow the nonce rules (module docs).
 pub fn decide(outcome: Outcome, s: Situation) -> Action {
-    // Ambiguity wins: an answer that may mean the retry was processed is never
-    // resent with the same nonce, whatever its status (a 401 included).
-    if let (
-        Operation::RetryExecution,
-        Outcome::Status {
-            auto_retryable: true,
-            ..
-        },
-    ) = (s.operation, outcome)
-    {
-        return if s.nonce_is_ours && s.retries < s.max_retries {
-            Action::ResendWithNewSession
-        } else {
-            Action::Fail
-        };
+    if s.operation.is_read_only() {
+        read_only(outcome, s)
+    } else {
+        with_nonce(outcome, s)
     }
+}
+
+/// The rules of a request that sends no nonce.
+fn read_only(outcome: Outcome, s: Situation) -> Action {
     if let Outcome::Status { status: 401, .. } = outcome {
-        return if s.can_refresh_token {
-            Action::RefreshToken
-        } else {
-            Action::Fail
-        };
+        if s.can_refresh_token && s.operation.uses_bearer_token() {
+            return Action::RefreshToken;
+        }
+    }
+    if s.retries >= s.max_retries {
+        return Action::Fail;
+    }
+    let may_pass = match outcome {
+        Outcome::Network => true,
+        Outcome::Status {
+            status,
+            auto_retryable,
+        } => auto_retryable || matches!(status, 429 | 502..=504),
+    };
+    if may_pass {
+        Action::Resend
+    } else {
+        Action::Fail
+    }
+}
+
+/// The rules of `createSession` and `retryExecution`.
+fn with_nonce(outcome: Outcome, s: Situation) -> Action {
+    if let Outcome::Status {
+        status: 401,
+        auto_retryable,
+    } = outcome
+    {
+        // Ambiguity wins: a retry answer with `cdf-is-auto-retryable: true` may
+        // have bound the nonce, so it is never resent after a token refresh
+        // (the next session's request refreshes the token if it needs to).
+        let ambiguous = auto_retryable && s.operation == Operation::RetryExecution;
+        if !ambiguous {
+            return if s.can_refresh_token {
+                Action::RefreshToken
+            } else {
+                Action::Fail
+            };
+        }
     }
     if s.retries >= s.max_retries {
         return Action::Fail;
@@ -106,7 +143,8 @@ pub fn decide(outcome: Outcome, s: Situation) -> Action {
             Action::Resend
         }
         (Operation::CreateSession, Outcome::Status { .. }) => Action::Fail,
-        (Operation::RetryExecution, outcome) => {
+        // Only `retryExecution` is left: see `decide`.
+        (_, outcome) => {
             let ambiguous = match outcome {
                 Outcome::Network => true,
                 Outcome::Status {
@@ -239,22 +277,6 @@ mod tests {
     }
 
     #[test]
-    fn ambiguity_wins_over_a_401() {
-        let ambiguous_401 = Outcome::Status {
-            status: 401,
-            auto_retryable: true,
-        };
-        let mut s = sit(Operation::RetryExecution, false);
-        s.can_refresh_token = true;
-        // The caller's nonce may be bound: never asked for a new token and resent.
-        assert_eq!(decide(ambiguous_401, s), Action::Fail);
-        s.nonce_is_ours = true;
-        assert_eq!(decide(ambiguous_401, s), Action::ResendWithNewSession);
-        s.retries = s.max_retries;
-        assert_eq!(decide(ambiguous_401, s), Action::Fail);
-    }
-
-    #[test]
     fn unauthorized_refreshes_a_provider_token_once() {
         let mut s = sit(Operation::RetryExecution, false);
         assert_eq!(decide(status(401), s), Action::Fail);
@@ -262,6 +284,73 @@ mod tests {
         assert_eq!(decide(status(401), s), Action::RefreshToken);
         s.retries = 3; // a refresh is not a retry: the budget does not matter
         assert_eq!(decide(status(401), s), Action::RefreshToken);
+    }
+
+    #[test]
+    fn read_only_rules() {
+        for op in [
+            Operation::ListExecutions,
+            Operation::GetExecution,
+            Operation::GetToken,
+        ] {
+            for nonce_is_ours in [true, false] {
+                let s = sit(op, nonce_is_ours);
+                for st in [429, 502, 503, 504] {
+                    assert_eq!(decide(status(st), s), Action::Resend, "{op:?} {st}");
+                }
+                assert_eq!(decide(Outcome::Network, s), Action::Resend);
+                for st in [400, 401, 403, 404, 409, 500, 501, 505] {
+                    assert_eq!(decide(status(st), s), Action::Fail, "{op:?} {st}");
+                    let auto = Outcome::Status {
+                        status: st,
+                        auto_retryable: true,
+                    };
+                    assert_eq!(decide(auto, s), Action::Resend, "{op:?} auto {st}");
+                }
+                let mut spent = s;
+                spent.retries = 3;
+                assert_eq!(decide(status(503), spent), Action::Fail);
+                assert_eq!(decide(Outcome::Network, spent), Action::Fail);
+            }
+        }
+    }
+
+    #[test]
+    fn read_only_401_refreshes_a_provider_token_but_never_for_get_token() {
+        let mut s = sit(Operation::GetExecution, false);
+        s.can_refresh_token = true;
+        s.retries = 3; // a refresh is not a retry
+        assert_eq!(decide(status(401), s), Action::RefreshToken);
+        s.operation = Operation::ListExecutions;
+        assert_eq!(decide(status(401), s), Action::RefreshToken);
+        s.operation = Operation::GetToken;
+        assert_eq!(decide(status(401), s), Action::Fail);
+        s.retries = 0;
+        let auto401 = Outcome::Status {
+            status: 401,
+            auto_retryable: true,
+        };
+        assert_eq!(decide(auto401, s), Action::Resend);
+    }
+
+    #[test]
+    fn an_ambiguous_401_never_resends_the_nonce() {
+        let auto401 = Outcome::Status {
+            status: 401,
+            auto_retryable: true,
+        };
+        let mut ours = sit(Operation::RetryExecution, true);
+        ours.can_refresh_token = true;
+        assert_eq!(decide(auto401, ours), Action::ResendWithNewSession);
+        let mut theirs = sit(Operation::RetryExecution, false);
+        theirs.can_refresh_token = true;
+        assert_eq!(decide(auto401, theirs), Action::Fail);
+        ours.retries = 3;
+        assert_eq!(decide(auto401, ours), Action::Fail);
+        // The session call has no nonce to protect: its 401 refreshes as before.
+        let mut session = sit(Operation::CreateSession, true);
+        session.can_refresh_token = true;
+        assert_eq!(decide(auto401, session), Action::RefreshToken);
     }
 
     #[test]

@@ -40,6 +40,9 @@ impl Redactor {
     pub fn add(&mut self, secret: &Secret) {
         if !secret.expose().is_empty() && !self.secrets.contains(secret) {
             self.secrets.push(secret.clone());
+            // Longest first: a secret inside a longer one never splits it.
+            self.secrets
+                .sort_by_key(|s| std::cmp::Reverse(s.expose().len()));
         }
     }
 
@@ -96,6 +99,8 @@ pub fn outside(text: &str, redactor: &Redactor, max_chars: usize) -> String {
 
 /// What replaces a whole outside text that masking could not clean.
 pub const WITHHELD: &str = "[redacted]";
+/// The same as [`WITHHELD`].
+pub const REDACTED_TEXT: &str = WITHHELD;
 
 /// One clean line of at most `max_chars` characters: control characters and
 /// runs of white space become one space, and a cut line ends with "…".
@@ -232,6 +237,24 @@ mod tests {
         r.add(&Secret::new("***x"));
         r.add(&Secret::new("q"));
         assert_eq!(r.redact("qx"), WITHHELD);
+    }
+
+    #[test]
+    fn a_secret_rebuilt_by_masks_redacts_the_whole_text() {
+        let mut r = Redactor::default();
+        // Masking "b" in "a" + "b" + "c" rebuilds the other secret "a***c".
+        r.add(&Secret::new("a***c"));
+        r.add(&Secret::new("b"));
+        assert_eq!(r.redact("xabcx"), REDACTED_TEXT);
+        assert_eq!(r.redact("a***c b"), "*** ***");
+    }
+
+    #[test]
+    fn longer_secrets_are_masked_whole() {
+        let mut r = Redactor::default();
+        r.add(&Secret::new("abc"));
+        r.add(&Secret::new("abcdef"));
+        assert_eq!(r.redact("abcdef abc"), "*** ***");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use crate::options::ClientCredentials;
+use crate::secret::Secret;
 use crate::value::Value;
 
 /// `{"items":[item]}`, the body of `POST /sessions`.
@@ -77,6 +78,43 @@ impl<'a> RetryBody<'a> {
     }
 }
 
+/// The nonces a call (or a whole `retryExecutions` batch) has sent: a nonce
+/// binds at most once, so a new session that answers with a nonce already
+/// sent is refused (`invalid_response` for `createSession`) rather than sent
+/// again. Resending the same nonce after a 429 or a plain 401 is the request
+/// loop's, not a new use.
+#[derive(Debug, Default, Clone)]
+pub struct NonceLedger {
+    sent: Vec<Secret>,
+}
+
+impl NonceLedger {
+    /// Whether `nonce` was sent before.
+    pub fn was_sent(&self, nonce: &Secret) -> bool {
+        self.sent.contains(nonce)
+    }
+
+    /// Records that `nonce` is being sent; `false` (and nothing recorded)
+    /// when it was sent before.
+    pub fn record(&mut self, nonce: &Secret) -> bool {
+        if self.was_sent(nonce) {
+            return false;
+        }
+        self.sent.push(nonce.clone());
+        true
+    }
+
+    /// How many distinct nonces were sent.
+    pub fn len(&self) -> usize {
+        self.sent.len()
+    }
+
+    /// Whether no nonce was sent yet.
+    pub fn is_empty(&self) -> bool {
+        self.sent.is_empty()
+    }
+}
+
 /// `items[0].nonce` of a sessions answer, or the field at fault.
 pub fn nonce_from_answer(body: &Value) -> Result<String, (String, &'static str)> {
     let first = match body.get("items") {
@@ -97,7 +135,19 @@ pub fn nonce_from_answer(body: &Value) -> Result<String, (String, &'static str)>
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::secret::Secret;
+
+    #[test]
+    fn the_ledger_refuses_a_nonce_sent_before() {
+        let mut l = NonceLedger::default();
+        assert!(l.is_empty());
+        assert!(l.record(&Secret::new("n1")));
+        assert!(l.record(&Secret::new("n2")));
+        assert!(!l.record(&Secret::new("n1")));
+        assert!(l.was_sent(&Secret::new("n2")));
+        assert!(!l.was_sent(&Secret::new("n3")));
+        assert_eq!(l.len(), 2);
+        assert!(!format!("{l:?}").contains("n1"));
+    }
 
     #[test]
     fn bodies_serialize_exactly() {

@@ -16,6 +16,9 @@ pub const MAX_RETRIES: f64 = 10.0;
 pub const MAX_NONCE_LEN: usize = 4096;
 /// Longest `appName`.
 pub const MAX_APP_NAME_LEN: usize = 255;
+/// `Number.MAX_SAFE_INTEGER` (2^53 - 1): the largest time in milliseconds
+/// accepted in options and answers, since JavaScript holds it exactly.
+pub const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 fn is_visible_ascii(c: char) -> bool {
     c.is_ascii_graphic()
@@ -110,6 +113,25 @@ pub fn non_empty(s: &str) -> Result<&str, Reason> {
         Err("be a non-empty string")
     } else {
         Ok(s)
+    }
+}
+
+/// Longest workflow external id or version, in characters.
+pub const MAX_WORKFLOW_ID_CHARS: usize = 255;
+
+/// A workflow external id or version (`WorkflowExternalId`, `Version` in the
+/// seed): 1 to 255 characters, no leading or trailing white space (including
+/// U+FEFF, as JavaScript's `trim` sees it), no NUL.
+pub fn workflow_id(s: &str) -> Result<&str, Reason> {
+    let space = |c: char| c.is_whitespace() || c == '\u{feff}';
+    let ok = (1..=MAX_WORKFLOW_ID_CHARS).contains(&s.chars().count())
+        && !s.starts_with(space)
+        && !s.ends_with(space)
+        && !s.contains('\0');
+    if ok {
+        Ok(s)
+    } else {
+        Err("be 1 to 255 characters without leading or trailing white space and without NUL characters")
     }
 }
 
@@ -292,6 +314,26 @@ mod tests {
             "ünï".into(),
         ] {
             assert!(app_name(&bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn workflow_id_rule() {
+        for good in ["wf", "a b", "ü", &"x".repeat(255), "é".repeat(255).as_str()] {
+            assert!(workflow_id(good).is_ok(), "{good}");
+        }
+        for bad in [
+            String::new(),
+            " wf".into(),
+            "wf ".into(),
+            "\twf".into(),
+            "wf\n".into(),
+            "\u{feff}wf".into(),
+            "\u{a0}wf".into(),
+            "w\0f".into(),
+            "x".repeat(256),
+        ] {
+            assert!(workflow_id(&bad).is_err(), "{bad:?}");
         }
     }
 

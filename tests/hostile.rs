@@ -15,6 +15,14 @@ use cdf_workflow_retry::session::nonce_from_answer;
 use cdf_workflow_retry::value::Value;
 use proptest::prelude::*;
 
+const ALL_OPERATIONS: [Operation; 5] = [
+    Operation::CreateSession,
+    Operation::RetryExecution,
+    Operation::ListExecutions,
+    Operation::GetExecution,
+    Operation::GetToken,
+];
+
 fn config() -> ProptestConfig {
     let cases = std::env::var("HOSTILE_CASES")
         .ok()
@@ -179,13 +187,24 @@ proptest! {
             ("message".into(), Value::String(with_secret.clone())),
             ("extra".into(), parsed),
         ]))]);
-        for op in [Operation::CreateSession, Operation::RetryExecution] {
+        for op in ALL_OPERATIONS {
             for p in [Some(&parsed), None] {
                 let e = CdfError::api(op, status, &with_secret, p, None, &r);
                 prop_assert!(!e.message.contains('\n') && !e.message.contains('\r'));
                 prop_assert!(!format!("{e:?}").contains(&secret), "secret leaked");
                 prop_assert!(e.message.chars().count() < 600);
             }
+        }
+        let oauth = Value::Object(vec![
+            ("error".into(), Value::String(with_secret.clone())),
+            ("error_description".into(), Value::String(with_secret.clone())),
+            ("more".into(), parsed.clone()),
+        ]);
+        for p in [Some(&oauth), Some(&parsed), None] {
+            let e = CdfError::oauth(status, &with_secret, p, None, &r);
+            prop_assert!(!e.message.contains('\n') && !e.message.contains('\r'));
+            prop_assert!(!format!("{e:?}").contains(&secret), "secret leaked");
+            prop_assert!(e.message.chars().count() < 800);
         }
     }
 
@@ -197,7 +216,7 @@ proptest! {
         let w = wait_ms(n, Some(&header), now, r);
         prop_assert!(w.is_finite() && w >= 0.0);
         for status in [0u16, 200, 401, 429, 503, 999] {
-            for operation in [Operation::CreateSession, Operation::RetryExecution] {
+            for operation in ALL_OPERATIONS {
                 let s = Situation { operation, nonce_is_ours: n % 2 == 0, can_refresh_token: n % 3 == 0, retries: n, max_retries: n % 11 };
                 let _ = decide(Outcome::Status { status, auto_retryable: n % 5 == 0 }, s);
                 let _ = decide(Outcome::Network, s);

@@ -95,7 +95,9 @@ async fn hostile_values_at_every_option_always_settle() {
         };
         cases.push(desc.join(" | "));
         // Started together: a value that crashed one call would strand the others.
-        calls.push(&future_to_promise(cdf_workflow_retry::retry_execution(opts)));
+        calls.push(&future_to_promise(cdf_workflow_retry::retry_execution(
+            opts,
+        )));
     }
     let settled = JsFuture::from(Promise::all_settled(&calls))
         .await
@@ -144,10 +146,15 @@ async fn a_redirect_is_never_followed() {
     for (status, on, extra) in [
         (307, "sessions", r#"{}"#),
         (308, "retry", r#"{"maxRetries":0}"#),
-        (302, "sessions", r#"{"clientCredentials":{"clientId":"test-client-r","clientSecret":"test-secret-r"}}"#),
+        (
+            302,
+            "sessions",
+            r#"{"clientCredentials":{"clientId":"test-client-r","clientSecret":"test-secret-r"}}"#,
+        ),
     ] {
         let p = project("hredir");
-        let location = format!("{MOCK}/api/v1/projects/{target}/workflows/executions/{FAILED}/retry");
+        let location =
+            format!("{MOCK}/api/v1/projects/{target}/workflows/executions/{FAILED}/retry");
         script(
             &p,
             &format!(r#"[{{"on":"{on}","status":{status},"headers":{{"location":"{location}"}},"body":""}}]"#),

@@ -11,8 +11,8 @@ use super::http::{describe_thrown, send, Answer, Body, Method, SendError};
 use super::output;
 use crate::endpoint::{retry_url, sessions_url};
 use crate::error::{CdfError, Operation};
-use crate::execution::check_execution_of;
-use crate::options::{parse_options, NonceSource, Options, TokenSource, KNOWN_KEYS};
+use crate::execution::{check_execution, check_identity};
+use crate::options::{parse_options, NonceSource, Options, TokenSource, RETRY_EXECUTION};
 use crate::retry::{decide, wait_fits, wait_ms, Action, Outcome, Situation};
 use crate::secret::{excerpt, outside, Redactor, Secret};
 use crate::session::{nonce_from_answer, CreateSessionBody, RetryBody};
@@ -73,7 +73,7 @@ enum Unanswered {
 /// Runs one call and converts the result for JavaScript.
 pub async fn run(options: JsValue) -> Result<JsValue, JsValue> {
     let refused = |(e, cause): (CdfError, Option<JsValue>)| output::error(&e, cause.as_ref());
-    let snap = snapshot(&options, &KNOWN_KEYS).map_err(refused)?;
+    let snap = snapshot(&options, |k| RETRY_EXECUTION.check_key(k)).map_err(refused)?;
     let parsed = parse_options(&snap.value).map_err(|e| output::error(&e, None))?;
     check_origin(&parsed.origin, &snap).map_err(|e| output::error(&e, None))?;
     let function = |key: &str| snap.raw(key).and_then(|f| f.dyn_ref::<Function>().cloned());
@@ -524,7 +524,8 @@ impl Call {
             }
             match self.request(op, &url, &body).await {
                 Ok((answer, request_id)) => {
-                    let execution = check_execution_of(&answer, &self.options.execution_id)
+                    let execution = check_execution(&answer)
+                        .and_then(|e| check_identity(&e, &self.options.execution_id).map(|()| e))
                         .map_err(bad_answer(op, request_id))?;
                     return Ok(output::execution(&execution));
                 }

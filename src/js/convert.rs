@@ -84,9 +84,13 @@ fn refuse(field: &str, reason: &str, cause: Option<JsValue>) -> Refusal {
     (CdfError::invalid_input(field, reason), cause)
 }
 
-/// Reads `options` once: keys, then each known key's value. An unknown key
-/// with a value other than `undefined` is refused before anything is converted.
-pub fn snapshot(options: &JsValue, known: &[&str]) -> Result<Snapshot, Refusal> {
+/// Reads `options` once: keys, then each known key's value. A key that
+/// `check` refuses (unknown, or refused on purpose) with a value other than
+/// `undefined` is refused before anything is converted.
+pub fn snapshot(
+    options: &JsValue,
+    check: impl Fn(&str) -> Result<(), CdfError>,
+) -> Result<Snapshot, Refusal> {
     if !options.is_object() || describe(options).ok() != Some(PLAIN) {
         return Err(refuse("options", "be a plain object", None));
     }
@@ -106,9 +110,7 @@ pub fn snapshot(options: &JsValue, known: &[&str]) -> Result<Snapshot, Refusal> 
         if value.is_undefined() {
             continue;
         }
-        if !known.contains(&name.as_str()) {
-            return Err((crate::options::unknown_key(&name, known), None));
-        }
+        check(&name).map_err(|e| (e, None))?;
         raw.push((name, value));
     }
     let mut budget = Budget {
