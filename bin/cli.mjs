@@ -73,25 +73,26 @@ const CONNECTION_HELP = `Connection (every command; flags win over the environme
   --cluster C            CDF cluster, e.g. westeurope-1: https://C.cognitedata.com (or CDF_CLUSTER)
   --base-url U           or a full origin, e.g. https://api.cognitedata.com (or CDF_BASE_URL)
   --app-name A           sent as the x-cdp-app header
-  --timeout-ms T         deadline of each call, its retries included (default 60000)
+  --timeout-ms T         deadline of each call, its retries included (default 60000;
+                         for wait, of the whole wait: default 900000)
   --max-retries R        extra attempts of a failed request, 0 to 10 (default 3)
   --verbose              print each retry of a request, and its wait, on stderr
   --json                 stderr as JSON lines: each failure as one object
   -h, --help             this help`;
 
-const ENV_HELP = `Environment:
-  CDF_TOKEN              bearer token, sent with every request
-  IDP_TOKEN_URL          or get the token by OAuth client credentials (when CDF_TOKEN is unset):
-  IDP_CLIENT_ID            the identity provider's token URL, client id and secret,
-  IDP_CLIENT_SECRET        
-  IDP_SCOPES               scopes, space or comma separated (default: <CDF origin>/.default,
-                           unless IDP_AUDIENCE is set)
-  IDP_AUDIENCE             audience (Auth0-style identity providers)
+const ENV_HELP = `Environment (flags win):
   CDF_PROJECT, CDF_CLUSTER, CDF_BASE_URL
                          defaults of --project, --cluster, --base-url
+  CDF_TOKEN              bearer token, sent with every request; or, when it is unset,
+  IDP_TOKEN_URL          get the token by OAuth client credentials from this token URL,
+  IDP_CLIENT_ID          with this client id
+  IDP_CLIENT_SECRET      and this secret
+  IDP_SCOPES             scopes, space or comma separated (default: the CDF origin and
+                         /.default, e.g. https://westeurope-1.cognitedata.com/.default)
+  IDP_AUDIENCE           audience, for Auth0-style providers (then no default scope)
   CDF_NONCE              default of --nonce (retry with one execution id)
-  CDF_CLIENT_ID          with CDF_CLIENT_SECRET: create sessions with these client credentials
-  CDF_CLIENT_SECRET      instead of by token exchange (retry, retry-failed)`;
+  CDF_CLIENT_ID          with CDF_CLIENT_SECRET: create sessions with these client
+  CDF_CLIENT_SECRET      credentials instead of by token exchange (retry, retry-failed)`;
 
 const EXIT_HELP = `Exit codes:
   0    success
@@ -139,7 +140,7 @@ Results go to stdout as JSON lines, one execution per line; progress and errors 
 Commands:
   retry <executionId>…   retry these executions (the default command)
   retry-failed           retry the FAILED, TIMED_OUT and TERMINATED executions a filter finds
-  list                   list executions (newest first), filtered
+  list                   list executions, filtered
   get <executionId>      print one execution with its tasks
   wait <executionId>     wait until an execution is no longer RUNNING
   help [command]         the help of a command (or: ${NAME} <command> --help)
