@@ -323,7 +323,7 @@ function errorObject(e, executionId) {
 }
 
 function exitCodeOf(e) {
-  return EXIT[e?.kind] ?? EXIT.internal;
+  return Object.hasOwn(EXIT, e?.kind ?? "") ? EXIT[e.kind] : EXIT.internal;
 }
 
 /** A plain Error (a bug, or something thrown by Node) shown as kind internal. */
@@ -557,7 +557,7 @@ function filterFrom(values, allowed) {
   });
 }
 
-/** --wait's options, checked before anything is retried; null without --wait. */
+/** --wait's options, checked (waitForExecution too) before anything is retried; null without --wait. */
 function waitOptions(values) {
   if (!values.wait) {
     for (const name of ["wait-timeout-ms", "poll-interval-ms"]) {
@@ -565,6 +565,7 @@ function waitOptions(values) {
     }
     return null;
   }
+  need("waitForExecution");
   return {
     timeoutMs: checkedInteger(values, "wait-timeout-ms", 1, 2_147_483_647),
     pollIntervalMs: checkedInteger(values, "poll-interval-ms", 100, 60_000),
@@ -588,9 +589,8 @@ function plural(n, word) {
 /** Waits for one execution; prints its final state. Resolves to { code, status }. */
 async function waitFor(ctx, executionId, { timeoutMs, pollIntervalMs }) {
   const { ui } = ctx;
-  const waitForExecution = need("waitForExecution");
   try {
-    const details = await waitForExecution(
+    const details = await need("waitForExecution")(
       defined({
         ...ctx.connection,
         executionId,
@@ -687,9 +687,9 @@ async function batch(ctx, start, { wait, concurrency, initial }) {
   let summary = `${plural(count, "execution")}: ${result.retried.length} retried`;
   if (result.failed.length) summary += `, ${result.failed.length} failed`;
   if (wait) {
-    const ended = {};
-    for (const { status } of outcomes) if (status) ended[status] = (ended[status] ?? 0) + 1;
-    const parts = Object.entries(ended).map(([status, n]) => `${n} ${status}`);
+    const ended = new Map();
+    for (const { status } of outcomes) if (status) ended.set(status, (ended.get(status) ?? 0) + 1);
+    const parts = [...ended].map(([status, n]) => `${n} ${status}`);
     const lost = outcomes.filter((o) => o.error).length;
     if (lost) parts.push(`${lost} not waited for`);
     if (parts.length) summary += `; ended: ${parts.join(", ")}`;
@@ -711,15 +711,15 @@ function pool(n) {
   const next = () => {
     if (active >= n || !queue.length) return;
     active += 1;
-    const { task, resolve } = queue.shift();
-    task().then(resolve).finally(() => {
+    const { task, resolve, reject } = queue.shift();
+    task().then(resolve, reject).finally(() => {
       active -= 1;
       next();
     });
   };
   return (task) =>
-    new Promise((resolve) => {
-      queue.push({ task, resolve });
+    new Promise((resolve, reject) => {
+      queue.push({ task, resolve, reject });
       next();
     });
 }
