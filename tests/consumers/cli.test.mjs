@@ -276,7 +276,7 @@ test("cli: --help, per command too, and --version exit 0", async () => {
 test("cli: on a terminal, a status line says what the call waits for, and is cleared", { skip: !HAS_SCRIPT && "no `script` (util-linux) here" }, async () => {
   const project = uniqueProject("clitty");
   await control(setup, project).script({ on: "sessions", hang: true });
-  const r = await runOnTerminal(setup, [FAILED_ID, ...base(project), "--timeout-ms", "1600"]);
+  const r = await runOnTerminal(setup, [FAILED_ID, ...base(project), "--timeout-ms", "2200"]);
   assert.equal(r.code, 5, r.stdout);
   const CLEAR = "\r\x1b[2K";
   assert.ok(r.stdout.startsWith(`${CLEAR}retrying ${FAILED_ID}`), JSON.stringify(r.stdout));
