@@ -557,7 +557,7 @@ function filterFrom(values, allowed) {
   });
 }
 
-/** --wait's options, checked (waitForExecution too) before anything is retried; null without --wait. */
+/** --wait's options, checked before anything is retried; null without --wait. */
 function waitOptions(values) {
   if (!values.wait) {
     for (const name of ["wait-timeout-ms", "poll-interval-ms"]) {
@@ -565,7 +565,6 @@ function waitOptions(values) {
     }
     return null;
   }
-  need("waitForExecution");
   return {
     timeoutMs: checkedInteger(values, "wait-timeout-ms", 1, 2_147_483_647),
     pollIntervalMs: checkedInteger(values, "poll-interval-ms", 100, 60_000),
@@ -734,6 +733,7 @@ const commands = {
     const clientCredentials = sessionCredentials(env);
 
     if (ids.length === 1) {
+      if (wait) need("waitForExecution"); // before anything is retried
       ui.status(`retrying ${ids[0]}`);
       const execution = await lib.retryExecution(defined({ ...ctx.connection, executionId: ids[0], nonce, clientCredentials }));
       if (!wait) {
@@ -754,6 +754,7 @@ const commands = {
       const source = values.nonce !== undefined ? "--nonce" : "CDF_NONCE";
       throw usage(`a nonce binds one execution: give ${source} with one execution id only`, source);
     }
+    if (wait) need("waitForExecution");
     const concurrency = integer(values.concurrency);
     const retryExecutions = need("retryExecutions");
     ctx.waitSources = { timeoutMs: "--wait-timeout-ms" };
@@ -777,6 +778,7 @@ const commands = {
     const wait = waitOptions(values);
     if (values["dry-run"] && wait) throw usage("--dry-run retries nothing, so there is nothing to --wait for", "--wait", "retry-failed");
     ctx.connection = connection(values, env, ui, ctx.signal);
+    if (wait) need("waitForExecution"); // before anything is retried
 
     if (values["dry-run"]) {
       const listExecutions = need("listExecutions");

@@ -282,5 +282,5 @@ test("cli: on a terminal, a status line says what the call waits for, and is cle
   assert.ok(r.stdout.startsWith(`${CLEAR}retrying ${FAILED_ID}`), JSON.stringify(r.stdout));
   assert.ok(r.stdout.includes(`${CLEAR}retrying ${FAILED_ID} (1 s)`), `the elapsed time shows: ${JSON.stringify(r.stdout)}`);
   // The status line is erased before the error line, which is the last thing written.
-  assert.match(r.stdout, new RegExp(`\\(1 s\\)\\r\\x1b\\[2Kcdf-workflow-retry: timeout [^\\r\\n]*\\r\\n$`));
+  assert.match(r.stdout, new RegExp(`\\(\\d s\\)\\r\\x1b\\[2Kcdf-workflow-retry: timeout [^\\r\\n]*\\r\\n$`));
 });
