@@ -1,16 +1,13 @@
 //! Rust results to JavaScript: the execution as a plain object, and a
 //! [`CdfError`] as a real JS `Error` named "CdfError".
 
-use js_sys::{Array, Object, Reflect, Symbol};
+use js_sys::{Array, Object, Reflect};
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::CdfError;
 use crate::execution::WorkflowExecution;
 use crate::value::Value;
-
-/// The registry key of the brand `isCdfError` looks for: `Symbol.for` is
-/// shared by every realm, so the guard works across frames and module copies.
-const BRAND: &str = "cdf-workflow-retry.CdfError";
 
 /// Defines `key` as an own data property: unlike `obj[key] = v`, a key such as
 /// `__proto__` stays plain data and cannot change the object's prototype.
@@ -93,51 +90,55 @@ fn object(entries: &[(String, Value)]) -> Object {
     obj
 }
 
-/// The JavaScript `CdfError` for `e`, with `cause` when there is one.
-pub fn error(e: &CdfError, cause: Option<&JsValue>) -> JsValue {
-    let err = js_sys::Error::new(&e.message);
-    err.set_name("CdfError");
-    let obj: &Object = err.unchecked_ref();
-    put(obj, "kind", &JsValue::from_str(e.kind.as_str()));
-    if let Some(op) = e.operation {
-        put(obj, "operation", &JsValue::from_str(op.as_str()));
-    }
-    if let Some(status) = e.status {
-        put(obj, "status", &JsValue::from(status));
-    }
-    if let Some(code) = e.code {
-        put(obj, "code", &JsValue::from_f64(code));
-    }
-    if let Some(v) = &e.missing {
-        put(obj, "missing", &value(v));
-    }
-    if let Some(v) = &e.duplicated {
-        put(obj, "duplicated", &value(v));
-    }
-    if let Some(entries) = &e.extra {
-        put(obj, "extra", &object(entries));
-    }
-    if let Some(id) = &e.request_id {
-        put(obj, "requestId", &JsValue::from_str(id));
-    }
-    if let Some(field) = &e.field {
-        put(obj, "field", &JsValue::from_str(field));
-    }
-    put(obj, "retryable", &JsValue::from_bool(e.retryable));
-    put(obj, "attempts", &JsValue::from(e.attempts));
-    if let Some(cause) = cause {
-        if !cause.is_undefined() {
-            define(obj, "cause", cause, false);
-        }
-    }
-    let _ = Reflect::set(obj, &Symbol::for_(BRAND), &JsValue::TRUE);
-    err.into()
+#[wasm_bindgen(module = "/src/js/errors.js")]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = newCdfError)]
+    fn new_cdf_error(message: &str, has_cause: bool, cause: &JsValue) -> Result<Object, JsValue>;
+    #[wasm_bindgen(js_name = isCdfError)]
+    fn is_cdf_error_js(value: &JsValue) -> bool;
 }
 
-/// Whether `v` carries the CdfError brand.
+/// The JavaScript `CdfError` for `e` (an instance of the exported class), with
+/// `cause` when there is one.
+pub fn error(e: &CdfError, cause: Option<&JsValue>) -> JsValue {
+    let cause = cause.filter(|c| !c.is_undefined());
+    let obj = new_cdf_error(
+        &e.message,
+        cause.is_some(),
+        cause.unwrap_or(&JsValue::UNDEFINED),
+    )
+    .unwrap_or_else(|_| js_sys::Error::new(&e.message).unchecked_into());
+    put(&obj, "kind", &JsValue::from_str(e.kind.as_str()));
+    if let Some(op) = e.operation {
+        put(&obj, "operation", &JsValue::from_str(op.as_str()));
+    }
+    if let Some(status) = e.status {
+        put(&obj, "status", &JsValue::from(status));
+    }
+    if let Some(code) = e.code_value() {
+        put(&obj, "code", &value(&code));
+    }
+    if let Some(v) = &e.missing {
+        put(&obj, "missing", &value(v));
+    }
+    if let Some(v) = &e.duplicated {
+        put(&obj, "duplicated", &value(v));
+    }
+    if let Some(entries) = &e.extra {
+        put(&obj, "extra", &object(entries));
+    }
+    if let Some(id) = &e.request_id {
+        put(&obj, "requestId", &JsValue::from_str(id));
+    }
+    if let Some(field) = &e.field {
+        put(&obj, "field", &JsValue::from_str(field));
+    }
+    put(&obj, "retryable", &JsValue::from_bool(e.retryable));
+    put(&obj, "attempts", &JsValue::from(e.attempts));
+    obj.into()
+}
+
+/// Whether `v` is a `CdfError` (the brand `errors.js` sets; never throws).
 pub fn is_cdf_error(v: &JsValue) -> bool {
-    v.is_object()
-        && Reflect::get(v, &Symbol::for_(BRAND))
-            .map(|b| b == JsValue::TRUE)
-            .unwrap_or(false)
+    is_cdf_error_js(v)
 }

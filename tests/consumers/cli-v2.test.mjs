@@ -373,7 +373,8 @@ test("cli v2: Ctrl-C during a batch stops it: what was retried is printed, then 
   assert.deepEqual((await ctl.log()).map((q) => q.op), ["sessions", "retry", "sessions"], "nothing after the abort");
 });
 
-test("cli v2: on a terminal, a batch shows a progress bar instead of one line per execution", { skip: !HAS_SCRIPT && "no `script` (util-linux) here" }, async () => {
+test("cli v2: on a terminal, a batch shows a progress bar instead of one line per execution", async () => {
+  assert.ok(HAS_SCRIPT, "the terminal tests need `script` (util-linux, in every Debian install)");
   const project = uniqueProject("cli2tty");
   const r = await runOnTerminal(setup, [FAILED_ID, OTHER_FAILED_ID, ...base(project), "--concurrency", "1"]);
   assert.equal(r.code, 0, r.stdout);

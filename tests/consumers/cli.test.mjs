@@ -273,7 +273,8 @@ test("cli: --help, per command too, and --version exit 0", async () => {
   assert.match(version.stdout, /^\d+\.\d+\.\d+\S*\n$/);
 });
 
-test("cli: on a terminal, a status line says what the call waits for, and is cleared", { skip: !HAS_SCRIPT && "no `script` (util-linux) here" }, async () => {
+test("cli: on a terminal, a status line says what the call waits for, and is cleared", async () => {
+  assert.ok(HAS_SCRIPT, "the terminal tests need `script` (util-linux, in every Debian install)");
   const project = uniqueProject("clitty");
   await control(setup, project).script({ on: "sessions", hang: true });
   const r = await runOnTerminal(setup, [FAILED_ID, ...base(project), "--timeout-ms", "2200"]);
