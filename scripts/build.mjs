@@ -102,7 +102,7 @@ if (!dev) {
   rmSync(join(pkg, "snippets"), { recursive: true, force: true });
 }
 
-const reexport = `export { retryExecution, isCdfError } from "./${NAME}.js";\n`;
+const reexport = `export { retryExecution, listExecutions, getExecution, waitForExecution, retryExecutions, clientCredentialsToken, isCdfError } from "./${NAME}.js";\n`;
 
 // Node 20+: compile the wasm from disk, synchronously, at import.
 writeFileSync(
