@@ -10,13 +10,14 @@ use js_sys::{Function, Object, Reflect, JSON};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
 
-use super::convert::{answer_value, Snapshot};
+use super::convert::Snapshot;
 use super::guard::{CallGuard, Stop};
 use super::http::{describe_thrown, send, Answer, Body, Method, SendError, Target};
 use super::output;
 use crate::connection::Connection;
 use crate::error::{CdfError, Operation};
 use crate::options::TokenSource;
+use crate::parse::parse_json;
 use crate::retry::{decide, wait_fits, wait_ms, Action, Outcome, Situation};
 use crate::secret::{excerpt, outside, Redactor, Secret};
 use crate::validate;
@@ -427,7 +428,7 @@ impl Client {
         let parsed = if text.is_empty() {
             None
         } else {
-            JSON::parse(&text).ok().map(|v| answer_value(&v))
+            parse_json(&text)
         };
         let error = if op == Operation::GetToken {
             CdfError::oauth(status, &text, parsed.as_ref(), request_id, &self.redactor)
@@ -473,9 +474,9 @@ impl Client {
             format!("Content-Type {content_type}")
         };
         let (problem, cause) = match body {
-            Body::Text(text) => match JSON::parse(&text) {
-                Ok(v) => return Ok((answer_value(&v), request_id)),
-                Err(_) => {
+            Body::Text(text) => match parse_json(&text) {
+                Some(v) => return Ok((v, request_id)),
+                None => {
                     let shown = outside(&excerpt(&text, 400), &self.redactor, 120);
                     (format!("is not JSON ({ct}; it began \"{shown}\")"), None)
                 }

@@ -5,6 +5,7 @@
 use gloo_net::http::Request;
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use web_sys::{Headers, RequestInit, RequestRedirect};
 
 use super::guard::{CallGuard, Stop};
@@ -202,22 +203,26 @@ pub async fn send(
     if let Some(stop) = guard.stopped() {
         return Err(SendError::Stopped(stop));
     }
-    let get = |k: &str| Reflect::get(&read, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
-    let text = |k: &str| get(k).as_string();
-    let body = if get("tooLarge").as_bool() == Some(true) {
+    if !js_sys::Array::is_array(&read) {
+        return Err(network(guard, read));
+    }
+    let read: js_sys::Array = read.unchecked_into();
+    let at = |i: u32| read.get(i);
+    let text = |i: u32| at(i).as_string();
+    let body = if at(7).as_bool() == Some(true) {
         Body::TooLarge
-    } else if let Some(t) = text("body") {
+    } else if let Some(t) = text(6) {
         Body::Text(t)
     } else {
-        Body::Unreadable(get("failure"))
+        Body::Unreadable(at(8))
     };
     Ok(Answer {
-        status: get("status").as_f64().map_or(0, |s| s as u16),
-        redirect: get("redirect").as_bool() == Some(true),
-        request_id: text("requestId"),
-        retry_after: text("retryAfter"),
-        auto_retryable: get("autoRetryable").as_bool() == Some(true),
-        content_type: text("contentType").unwrap_or_default(),
+        status: at(0).as_f64().map_or(0, |s| s as u16),
+        redirect: at(1).as_bool() == Some(true),
+        request_id: text(2),
+        retry_after: text(3),
+        auto_retryable: at(4).as_bool() == Some(true),
+        content_type: text(5).unwrap_or_default(),
         body,
     })
 }
