@@ -141,6 +141,32 @@ async function start(t, vars = {}) {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
+test("auto-retry-worker: both READMEs document every variable the Worker reads, with its default", () => {
+  const plan = readFileSync(join(EXAMPLE, "src", "plan.js"), "utf8");
+  const read = [...plan.matchAll(/(?:text|required)\("([A-Z_]+)"\)/g)].map((m) => m[1]);
+  const numbers = [...plan.matchAll(/^\s+\["([A-Z_]+)", (\d+), \d+, \d+\],/gm)].map((m) => [m[1], m[2]]);
+  assert.ok(read.length === 11 && numbers.length === 6, `plan.js read as expected: ${read} / ${numbers}`);
+  const secrets = ["IDP_CLIENT_ID", "IDP_CLIENT_SECRET", "STATUS_SECRET"];
+  const root = readFileSync(join(ROOT, "README.md"), "utf8");
+  const at = root.indexOf("\n## A Worker that heals failed executions on a schedule\n");
+  assert.ok(at >= 0, "README.md has the section");
+  const section = root.slice(at, root.indexOf("\n## ", at + 1));
+  const example = readFileSync(join(EXAMPLE, "README.md"), "utf8");
+  for (const [name, text] of [["README.md", section], ["examples/auto-retry-worker/README.md", example]]) {
+    for (const v of [...read, ...numbers.map(([n]) => n)]) assert.ok(text.includes(`\`${v}\``), `${name} documents ${v}`);
+    for (const [v, def] of numbers) assert.match(text, new RegExp(`^\\| \`${v}\` \\| ${def} \\|`, "m"), `${name}: ${v} defaults to ${def}`);
+    assert.match(text, /^\| `RETRY_TERMINATED` \| `false` \|/m);
+    for (const v of secrets) assert.match(text, new RegExp(`\`${v}\``), `${name} names the secret ${v}`);
+    assert.match(text, /wrangler dev --test-scheduled/);
+    assert.match(text, /__scheduled\?cron=/);
+    assert.match(text, /wrangler deploy/);
+    assert.match(text, /wrangler secret put/);
+    assert.match(text, /`RETRY_STATE`/);
+  }
+  assert.match(example, /^## Cost per run$/m);
+  assert.match(section, /\*\*Cost per run:\*\*/);
+});
+
 test("auto-retry-worker: wrangler.toml and the bundle", () => {
   assert.equal(tomlString("main"), "src/index.js");
   assert.ok(tomlString("compatibility_date") >= "2024-11-11");
