@@ -63,6 +63,7 @@ step("clippy", async () => {
 });
 step("native", async () => cargoCount(await run("cargo", ["test"])));
 step("mock", async () => nodeCount(await run("node", ["--test", "tests/mock/"])));
+step("examples", async () => nodeCount(await run("node", ["--test", "examples/auto-retry-worker/test/"])));
 for (const [name, args] of [
   ["wasm-node", ["test", "--node"]],
   ["wasm-chrome", ["test", "--headless", "--chrome", "--", "--features", "browser-tests"]],

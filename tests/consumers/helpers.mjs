@@ -9,8 +9,9 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, extname, join, resolve, sep } from "node:path";
+import { basename, dirname, extname, join, resolve, sep } from "node:path";
 import { fileURLToPath } from "node:url";
+import { rolldown } from "rolldown";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const PKG = join(ROOT, "pkg");
@@ -114,6 +115,38 @@ export async function createConsumer(name, files = {}) {
 export function cleanup() {
   if (tempRoot && !process.env.KEEP_CONSUMERS) rmSync(tempRoot, { recursive: true, force: true });
   else if (tempRoot) console.error(`consumer projects kept in ${tempRoot}`);
+}
+
+/**
+ * Bundles a Worker the way wrangler does (its esbuild): conditions workerd, worker, browser;
+ * `*.wasm` imports become CompiledWasm modules.
+ * Resolves to { outDir, wasm: [file names], moduleIds }.
+ */
+export async function bundleLikeWrangler(entry, outDir) {
+  mkdirSync(outDir, { recursive: true });
+  const wasm = [];
+  const build = await rolldown({
+    input: entry,
+    cwd: dirname(entry),
+    platform: "browser",
+    logLevel: "warn",
+    resolve: { conditionNames: ["workerd", "worker", "browser", "import", "default"] },
+    plugins: [
+      {
+        name: "wasm-modules",
+        resolveId(source, importer) {
+          if (!source.endsWith(".wasm") || !importer) return null;
+          const file = resolve(dirname(importer), source);
+          wasm.push(file);
+          return { id: `./${basename(file)}`, external: true };
+        },
+      },
+    ],
+  });
+  const { output } = await build.write({ file: join(outDir, "index.js"), format: "esm" });
+  await build.close();
+  for (const file of wasm) copyFileSync(file, join(outDir, basename(file)));
+  return { outDir, wasm: wasm.map((f) => basename(f)), moduleIds: output[0].moduleIds };
 }
 
 let projectCounter = 0;

@@ -5,12 +5,11 @@
 // a superset of "local"), so the Worker reaches the mock CDF on 127.0.0.1 for real.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Miniflare } from "miniflare";
-import { rolldown } from "rolldown";
 import { startMockServer } from "../mock/server.mjs";
-import { ROOT, FAILED_ID, COMPLETED_ID, OTHER_FAILED_ID, createConsumer, cleanup, uniqueProject } from "./helpers.mjs";
+import { ROOT, FAILED_ID, COMPLETED_ID, OTHER_FAILED_ID, createConsumer, cleanup, uniqueProject, bundleLikeWrangler } from "./helpers.mjs";
 
 const EXAMPLE = join(ROOT, "examples", "worker");
 const TOKEN = "test-token-worker-SECRET";
@@ -27,34 +26,6 @@ function tomlString(key) {
   const value = toml.match(new RegExp(`^${key}\\s*=\\s*"([^"]*)"`, "m"))?.[1];
   assert.ok(value, `wrangler.toml has no ${key}`);
   return value;
-}
-
-/** esbuild in wrangler: conditions workerd, worker, browser; `*.wasm` imports become CompiledWasm modules. */
-async function bundleLikeWrangler(entry, outDir) {
-  mkdirSync(outDir, { recursive: true });
-  const wasm = [];
-  const build = await rolldown({
-    input: entry,
-    cwd: dirname(entry),
-    platform: "browser",
-    logLevel: "warn",
-    resolve: { conditionNames: ["workerd", "worker", "browser", "import", "default"] },
-    plugins: [
-      {
-        name: "wasm-modules",
-        resolveId(source, importer) {
-          if (!source.endsWith(".wasm") || !importer) return null;
-          const file = resolve(dirname(importer), source);
-          wasm.push(file);
-          return { id: `./${basename(file)}`, external: true };
-        },
-      },
-    ],
-  });
-  const { output } = await build.write({ file: join(outDir, "index.js"), format: "esm" });
-  await build.close();
-  for (const file of wasm) copyFileSync(file, join(outDir, basename(file)));
-  return { outDir, wasm: wasm.map((f) => basename(f)), moduleIds: output[0].moduleIds };
 }
 
 async function startWorker(t, bindings) {
