@@ -110,14 +110,20 @@ if (mode === "cold") {
   const c = await load(name);
   const wasmInitial = await wasmMemoryBytes();
   await stubbedCalls(c, refill, warmup);
-  globalThis.gc();
+  const turns = async () => {
+    for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
+    globalThis.gc();
+  };
+  await turns();
   const rssBefore = process.memoryUsage().rss;
+  const heapBefore = process.memoryUsage().heapUsed;
   const wasmAfterWarmup = await wasmMemoryBytes();
   await stubbedCalls(c, refill, calls);
-  globalThis.gc();
+  await turns();
   const rssAfter = process.memoryUsage().rss;
+  const heapAfter = process.memoryUsage().heapUsed;
   const wasmAfter = await wasmMemoryBytes();
-  out({ calls, rssBefore, rssAfter, wasmInitial, wasmAfterWarmup, wasmAfter });
+  out({ calls, rssBefore, rssAfter, heapBefore, heapAfter, wasmInitial, wasmAfterWarmup, wasmAfter });
 } else if (mode === "tput") {
   const [baseUrl, callsText, concText, prefix] = args;
   const calls = Number(callsText);
@@ -147,6 +153,31 @@ if (mode === "cold") {
   const seconds = (performance.now() - t) / 1000;
   out({ calls, concurrency, seconds, callsPerSecond: calls / seconds, failures });
   process.exit(0);
+} else if (mode === "batch") {
+  // retryExecutions of `ids` executions (package only): a stub fetch answers each
+  // session request with a fresh nonce and each retry with that execution.
+  const [idsText, rounds] = args.map(Number);
+  let n = 0;
+  globalThis.fetch = async (request) => {
+    const url = typeof request === "string" ? request : request.url;
+    if (url.endsWith("/sessions")) {
+      return new Response(`{"items":[{"id":${++n},"nonce":"bench-nonce-${n}","status":"READY","type":"TOKEN_EXCHANGE"}]}`, { status: 200, headers: { "content-type": "application/json" } });
+    }
+    const id = url.split("/").at(-2);
+    return new Response(ANSWER.replace(FAILED, id), { status: 200, headers: { "content-type": "application/json" } });
+  };
+  const m = await import(pathToFileURL(join(PKG_DIR, "node.js")).href);
+  const ids = Array.from({ length: idsText }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, "0")}`);
+  const options = { project: "bench-stub", baseUrl: STUB.baseUrl, token: "test-token-bench", executionIds: ids, concurrency: 16 };
+  await m.retryExecutions(options); // warm-up
+  const perExecution = [];
+  for (let r = 0; r < rounds; r++) {
+    const t = performance.now();
+    const result = await m.retryExecutions(options);
+    perExecution.push(((performance.now() - t) * 1000) / idsText);
+    if (result.retried.length !== idsText) throw new Error(`bench: ${result.failed.length} failed: ${result.failed[0]?.error?.message}`);
+  }
+  out({ executions: idsText, rounds, medianUsPerExecution: median(perExecution) });
 } else {
   throw new Error(`bench: unknown mode ${mode}`);
 }

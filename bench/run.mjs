@@ -183,6 +183,9 @@ try {
     results.memory[c] = await child("mem", c, [MEM_WARMUP, MEM_CALLS], ["--expose-gc"]);
   }
 
+  progress("retryExecutions of 1000 ids with a stub fetch (sessions and retries)…");
+  results.batch = await child("batch", "package", [1000, quick ? 2 : 5]);
+
   results.throughput = {};
   for (const c of CONTENDERS) {
     progress(`throughput of ${LABEL[c]}: ${TPUT_CALLS} calls at concurrency ${TPUT_CONCURRENCY} against the mock…`);
@@ -226,6 +229,7 @@ const table = [
   row(`CPU per call, stub fetch (median of ${CPU_CALLS})`, (c) => results.cpu[c].medianUs, (v) => `${v.toFixed(1)} µs`),
   row(`throughput, concurrency ${TPUT_CONCURRENCY}, loopback mock`, (c) => results.throughput[c].callsPerSecond, (v) => `${Math.round(v)} calls/s`),
   change(`wasm linear memory, after warm-up → after ${MEM_CALLS} calls`, (c) => [mem[c].wasmAfterWarmup, mem[c].wasmAfter], kb),
+  change(`JS heap after GC and two macrotask turns, after warm-up → after ${MEM_CALLS} calls`, (c) => [mem[c].heapBefore, mem[c].heapAfter], mb),
   change(`process RSS, after warm-up → after ${MEM_CALLS} calls`, (c) => [mem[c].rssBefore, mem[c].rssAfter], mb),
 ];
 results.table = table;
@@ -249,4 +253,5 @@ console.log(`\nratios (×) are to the hand-written floor; ${m.nproc} × ${m.cpu}
 console.log(
   `shipped package, gzip: wasm ${kb(results.shipped.files["cdf_workflow_retry_bg.wasm"].gzip)} + glue ${kb(results.shipped.files["cdf_workflow_retry.js"].gzip)} + entry ${kb(results.shipped.files["browser.js"].gzip)} = ${kb(results.shipped.total.gzip)}`,
 );
+console.log(`retryExecutions of ${results.batch.executions} ids, stub fetch, concurrency 16: ${results.batch.medianUsPerExecution.toFixed(1)} µs CPU per execution (a session and a retry each)`);
 console.log(`wrote bench/results.json in ${results.seconds} s`);
