@@ -53,7 +53,7 @@ struct RetryEvent<'a> {
 #[derive(Debug)]
 pub struct Failure {
     /// The error.
-    pub error: CdfError,
+    pub error: Box<CdfError>,
     /// The underlying JS value, kept as thrown.
     pub cause: Option<JsValue>,
     /// A `CdfError` a token provider threw: rejected with unchanged.
@@ -63,7 +63,7 @@ pub struct Failure {
 impl From<CdfError> for Failure {
     fn from(error: CdfError) -> Self {
         Failure {
-            error,
+            error: Box::new(error),
             cause: None,
             passthrough: None,
         }
@@ -74,7 +74,7 @@ impl Failure {
     /// A failure caused by the JS value `cause`.
     pub fn with_cause(error: CdfError, cause: JsValue) -> Self {
         Failure {
-            error,
+            error: Box::new(error),
             cause: Some(cause),
             passthrough: None,
         }
@@ -84,7 +84,7 @@ impl Failure {
     pub fn into_js(self, attempts: u32) -> JsValue {
         match self.passthrough {
             Some(e) => e,
-            None => output::error(&self.error.with_attempts(attempts), self.cause.as_ref()),
+            None => output::error(&(*self.error).with_attempts(attempts), self.cause.as_ref()),
         }
     }
 }
@@ -264,7 +264,7 @@ impl Client {
         match stop {
             Stop::TimedOut => CdfError::timeout(op, self.timeout_ms).into(),
             Stop::Aborted => Failure {
-                error: CdfError::aborted(op),
+                error: Box::new(CdfError::aborted(op)),
                 cause: self.guard.abort_reason(),
                 passthrough: None,
             },
@@ -304,7 +304,7 @@ impl Client {
                 Reflect::get(&result, &JsValue::from_str("threw")).unwrap_or(JsValue::UNDEFINED);
             if output::is_cdf_error(&thrown) {
                 return Err(Failure {
-                    error: CdfError::invalid_input("token", "be a provider"),
+                    error: Box::new(CdfError::invalid_input("token", "be a provider")),
                     cause: None,
                     passthrough: Some(thrown),
                 });
@@ -445,7 +445,7 @@ impl Client {
         .auto_retryable(auto_retryable);
         Err(Unanswered::Failed {
             failure: Failure {
-                error,
+                error: Box::new(error),
                 cause,
                 passthrough: None,
             },
@@ -497,7 +497,7 @@ impl Client {
         e.status = Some(status);
         e.retryable = false;
         Err(Unanswered::Final(Failure {
-            error: e.with_request_id(request_id),
+            error: Box::new(e.with_request_id(request_id)),
             cause,
             passthrough: None,
         }))
