@@ -5,8 +5,9 @@
 //
 //   node scripts/build.mjs [--dev]     (--dev: debug build, faster, larger)
 import { execFileSync } from "node:child_process";
-import { copyFileSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
-import { dirname, join, delimiter } from "node:path";
+import { createHash } from "node:crypto";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { dirname, join, delimiter, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -64,7 +65,21 @@ if (!dev) {
   const flags = [...(section.match(/^wasm-opt = \[([^\]]*)\]/m)?.[1] ?? "").matchAll(/"([^"]+)"/g)].map((m) => m[1]);
   if (flags.length === 0) throw new Error("build: no wasm-opt flags in Cargo.toml");
   const wasmFile = join(pkg, `${NAME}_bg.wasm`);
-  sh("wasm-opt", [...flags, wasmFile, "-o", wasmFile]);
+  // wasm-opt is deterministic and the slowest step (about 35 s): its output is kept, keyed by
+  // its input, its flags and the binaryen version, so a build whose wasm did not change skips it.
+  const binaryen = JSON.parse(readFileSync(join(root, "node_modules", "binaryen", "package.json"), "utf8")).version;
+  const key = createHash("sha256").update(readFileSync(wasmFile)).update(JSON.stringify([flags, binaryen])).digest("hex");
+  const cacheDir = join(root, "target", "wasm-opt-cache");
+  const cached = join(cacheDir, `${key}.wasm`);
+  if (existsSync(cached)) {
+    console.error(`build: wasm-opt output unchanged (cached ${relative(root, cached)})`);
+  } else {
+    sh("wasm-opt", [...flags, wasmFile, "-o", `${wasmFile}.opt`]);
+    mkdirSync(cacheDir, { recursive: true });
+    copyFileSync(`${wasmFile}.opt`, cached);
+    rmSync(`${wasmFile}.opt`);
+  }
+  copyFileSync(cached, wasmFile);
 }
 
 // gloo-net sends every request through the global `fetch`, and traps (a wasm
