@@ -1,7 +1,10 @@
 // Builds the publishable npm package into pkg/:
-//   wasm-pack (target web, release, wasm-opt from the npm `binaryen` package),
-//   then one entry per runtime, so that `import { retryExecution } from "cdf-workflow-retry"`
-//   works with no init() call in Node, bundlers (Vite), plain pages and Cloudflare Workers.
+//   cargo (wasm32, release) → wasm-bindgen --target web → wasm-opt (from the npm `binaryen`
+//   package; its output cached under target/wasm-opt-cache/) → the glue patched (guarded fetch,
+//   errors.js as a module of its own) and bundled with runtime.js (rolldown) → one entry per
+//   runtime (scripts/entries.mjs), so that `import { retryExecution } from "cdf-workflow-retry"`
+//   works with no init() call in Node, bundlers (Vite), plain pages and Cloudflare Workers, and
+//   loads the .wasm on the first call.
 //
 //   node scripts/build.mjs [--dev]     (--dev: debug build, faster, larger)
 import { execFileSync } from "node:child_process";
@@ -9,6 +12,7 @@ import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { dirname, join, delimiter, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { browserEntry, lazyEntry, nodeEntry, workerdEntry } from "./entries.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = join(root, "pkg");
@@ -104,50 +108,64 @@ if (!dev) {
   writeFileSync(gluePath, glue);
 }
 
-// One glue module: the runtime.js snippet inlined (one fewer module to fetch and
-// link) and minified, in release builds (rolldown, a dev dependency).
+// errors.js (the CdfError class and isCdfError) becomes a module of its own, pkg/errors.js,
+// which the glue and every entry import: one class, so `instanceof CdfError` holds for the
+// errors the wasm makes, and `import { isCdfError }` never loads the wasm.
+const gluePath = join(pkg, `${NAME}.js`);
+{
+  let glue = readFileSync(gluePath, "utf8");
+  const paths = new Set([...glue.matchAll(/from ['"](\.\/snippets\/[^'"]+\/src\/js\/errors\.js)['"]/g)].map((m) => m[1]));
+  if (paths.size !== 1) throw new Error(`build: expected the glue to import one errors.js snippet, found ${[...paths].join(", ") || "none"}`);
+  const [snippet] = paths;
+  copyFileSync(join(pkg, snippet), join(pkg, "errors.js"));
+  rmSync(join(pkg, snippet));
+  // Only the import statements: the wasm's import object keeps the snippet path as its key.
+  glue = glue.replaceAll(`from '${snippet}'`, "from './errors.js'").replaceAll(`from "${snippet}"`, 'from "./errors.js"');
+  writeFileSync(gluePath, glue);
+}
+
+// The functions the glue exports (wasm-bindgen writes `export function name(params) {`): each
+// becomes a lazy wrapper in the entries, so a new Rust export needs no change here.
+const glueFunctions = [];
+{
+  const glue = readFileSync(gluePath, "utf8");
+  for (const m of glue.matchAll(/^export function (\w+)\(([^)]*)\)/gm)) glueFunctions.push({ name: m[1], params: m[2].trim() });
+  const others = [...glue.matchAll(/^export (?!function )(?:\{([^}]*)\}|(?:const|let|var|class) (\w+))/gm)]
+    .flatMap((m) => (m[1] ? m[1].split(",").map((x) => x.trim().split(/\s+as\s+/).pop()) : [m[2]]))
+    .filter((n) => !["initSync", "default"].includes(n));
+  if (others.length) throw new Error(`build: the glue exports ${others.join(", ")}, which the lazy entries cannot wrap (only functions)`);
+  if (!glueFunctions.some((f) => f.name === "retryExecution")) throw new Error("build: the glue exports no retryExecution");
+}
+
+// One glue module: the runtime.js snippet inlined (one fewer module to fetch and link) and
+// minified, in release builds (rolldown, a dev dependency). errors.js stays outside it.
 if (!dev) {
   const { rolldown } = await import("rolldown");
-  const gluePath = join(pkg, `${NAME}.js`);
-  const bundle = await rolldown({ input: gluePath, logLevel: "silent" });
+  const bundle = await rolldown({ input: gluePath, logLevel: "silent", external: (id) => id === "./errors.js" });
   const { output } = await bundle.generate({ format: "esm", minify: true });
   await bundle.close();
   if (output.length !== 1) throw new Error(`build: expected one bundled glue chunk, got ${output.length}`);
+  if (!/from\s*["']\.\/errors\.js["']/.test(output[0].code)) throw new Error("build: the bundled glue does not import ./errors.js");
   writeFileSync(gluePath, output[0].code);
   rmSync(join(pkg, "snippets"), { recursive: true, force: true });
 }
 
-const reexport = `export { retryExecution, isCdfError } from "./${NAME}.js";\n`;
-
-// Node 20+: compile the wasm from disk, synchronously, at import.
-writeFileSync(
-  join(pkg, "node.js"),
-  `// Node entry: instantiates the module at import; no init() needed.
-import { readFileSync } from "node:fs";
-import { initSync } from "./${NAME}.js";
-initSync({ module: readFileSync(new URL("./${NAME}_bg.wasm", import.meta.url)) });
-${reexport}`,
-);
-
-// Cloudflare Workers (workerd): the runtime hands over the compiled module.
-writeFileSync(
-  join(pkg, "workerd.js"),
-  `// Cloudflare Workers entry: wrangler/workerd import the .wasm as a compiled module.
-import wasm from "./${NAME}_bg.wasm";
-import { initSync } from "./${NAME}.js";
-initSync({ module: wasm });
-${reexport}`,
-);
-
-// Browsers and bundlers: fetch and instantiate at import (top-level await).
-// Bundlers such as Vite see the literal `new URL("…wasm", import.meta.url)` and ship the file.
-writeFileSync(
-  join(pkg, "browser.js"),
-  `// Browser and bundler entry: loads the .wasm next to this file at import; no init() needed.
-import init from "./${NAME}.js";
-await init({ module_or_path: new URL("./${NAME}_bg.wasm", import.meta.url) });
-${reexport}`,
-);
+// The entries (scripts/entries.mjs): none loads the .wasm at import.
+const files = { glue: `${NAME}.js`, wasm: `${NAME}_bg.wasm` };
+{
+  // lazy.js is what a plain page loads before the first call: minified in release builds.
+  let lazy = lazyEntry(glueFunctions, files);
+  if (!dev) {
+    const { minifySync } = await import("rolldown/utils");
+    const { code, errors } = minifySync("lazy.js", lazy, { compress: true, mangle: true });
+    if (errors.length) throw new Error(`build: minifying lazy.js: ${errors.map((e) => e.message).join("; ")}`);
+    lazy = `// cdf-workflow-retry: the functions, loading the .wasm on the first call (scripts/entries.mjs, minified).\n${code}`;
+  }
+  writeFileSync(join(pkg, "lazy.js"), lazy);
+}
+writeFileSync(join(pkg, "browser.js"), browserEntry(glueFunctions));
+writeFileSync(join(pkg, "node.js"), nodeEntry(glueFunctions, files));
+writeFileSync(join(pkg, "workerd.js"), workerdEntry(glueFunctions, files));
 
 // Types: the generated declarations minus the init functions (whose types need the DOM lib),
 // so the package type-checks in Node and Worker projects too.
@@ -185,6 +203,8 @@ const manifest = {
     `${NAME}.d.ts`,
     ...(dev ? ["snippets/"] : []),
     `${NAME}_bg.wasm.d.ts`,
+    "errors.js",
+    "lazy.js",
     "node.js",
     "workerd.js",
     "browser.js",
@@ -192,7 +212,8 @@ const manifest = {
     "README.md",
     "LICENSE",
   ],
-  sideEffects: ["./node.js", "./workerd.js", "./browser.js"],
+  // No module of the package does anything at import: the .wasm loads on the first call.
+  sideEffects: false,
   engines: { node: ">=20" },
 };
 
