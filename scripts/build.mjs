@@ -4,7 +4,8 @@
 //   errors.js as a module of its own) and bundled with runtime.js (rolldown) → one entry per
 //   runtime (scripts/entries.mjs), so that `import { retryExecution } from "cdf-workflow-retry"`
 //   works with no init() call in Node, bundlers (Vite), plain pages and Cloudflare Workers, and
-//   loads the .wasm on the first call.
+//   loads the .wasm on the first call → index.d.ts (src/js/types.d.ts merged with the generated
+//   declarations, scripts/types.mjs).
 //
 //   node scripts/build.mjs [--dev]     (--dev: debug build, faster, larger)
 import { execFileSync } from "node:child_process";
@@ -12,7 +13,7 @@ import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { dirname, join, delimiter, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { browserEntry, lazyEntry, nodeEntry, workerdEntry } from "./entries.mjs";
+import { FROM_ERRORS, browserEntry, lazyEntry, nodeEntry, workerdEntry } from "./entries.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = join(root, "pkg");
@@ -166,13 +167,22 @@ const files = { glue: `${NAME}.js`, wasm: `${NAME}_bg.wasm` };
 writeFileSync(join(pkg, "browser.js"), browserEntry(glueFunctions));
 writeFileSync(join(pkg, "node.js"), nodeEntry(glueFunctions, files));
 writeFileSync(join(pkg, "workerd.js"), workerdEntry(glueFunctions, files));
+const exported = new Set([...glueFunctions.map((f) => f.name), ...FROM_ERRORS]);
 
-// Types: the generated declarations minus the init functions (whose types need the DOM lib),
-// so the package type-checks in Node and Worker projects too.
-const generated = readFileSync(join(pkg, `${NAME}.d.ts`), "utf8");
-const cut = generated.indexOf("export type InitInput");
-if (cut < 0) throw new Error("build: unexpected wasm-bindgen .d.ts layout (no InitInput)");
-writeFileSync(join(pkg, "index.d.ts"), generated.slice(0, cut).trimEnd() + "\n");
+// Types: src/js/types.d.ts (hand-written: the class, the error union, the option types) merged
+// with wasm-bindgen's declarations minus the init functions (whose types need the DOM lib, so the
+// package type-checks in Node and Worker projects too). See scripts/types.mjs.
+{
+  const { mergeTypes } = await import("./types.mjs");
+  const generated = readFileSync(join(pkg, `${NAME}.d.ts`), "utf8");
+  const cut = generated.indexOf("export type InitInput");
+  if (cut < 0) throw new Error("build: unexpected wasm-bindgen .d.ts layout (no InitInput)");
+  const hand = readFileSync(join(root, "src", "js", "types.d.ts"), "utf8");
+  const { text, replaced, omitted } = mergeTypes(hand, generated.slice(0, cut), exported);
+  writeFileSync(join(pkg, "index.d.ts"), text);
+  if (replaced.length) console.error(`build: index.d.ts: src/js/types.d.ts replaces the generated ${replaced.join(", ")}`);
+  if (omitted.length) console.error(`build: index.d.ts: not exported by this build, so not declared: ${omitted.join(", ")}`);
+}
 
 const manifest = {
   name: "cdf-workflow-retry",
