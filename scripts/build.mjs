@@ -5,7 +5,7 @@
 //   runtime (scripts/entries.mjs), so that `import { retryExecution } from "cdf-workflow-retry"`
 //   works with no init() call in Node, bundlers (Vite), plain pages and Cloudflare Workers, and
 //   loads the .wasm on the first call → index.d.ts (src/js/types.d.ts merged with the generated
-//   declarations, scripts/types.mjs).
+//   declarations, scripts/types.mjs) → the Node-only mock (cdf-workflow-retry/mock).
 //
 //   node scripts/build.mjs [--dev]     (--dev: debug build, faster, larger)
 import { execFileSync } from "node:child_process";
@@ -13,7 +13,7 @@ import { createHash } from "node:crypto";
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
 import { dirname, join, delimiter, relative } from "node:path";
 import { fileURLToPath } from "node:url";
-import { FROM_ERRORS, browserEntry, lazyEntry, nodeEntry, workerdEntry } from "./entries.mjs";
+import { FROM_ERRORS, browserEntry, lazyEntry, mockUnsupported, nodeEntry, workerdEntry } from "./entries.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = join(root, "pkg");
@@ -184,6 +184,35 @@ const exported = new Set([...glueFunctions.map((f) => f.name), ...FROM_ERRORS]);
   if (omitted.length) console.error(`build: index.d.ts: not exported by this build, so not declared: ${omitted.join(", ")}`);
 }
 
+// cdf-workflow-retry/mock: the mock CDF server for users' tests (Node only), copied with every
+// local module it imports; browsers, bundlers and Workers resolve the subpath to a file that throws.
+const mockFiles = [];
+{
+  const from = join(root, "tests", "mock");
+  const seen = new Set();
+  const visit = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(join(from, file), "utf8");
+    for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s*["'](\.\/[^"']+)["']/g)) visit(join(dirname(file), m[1]));
+  };
+  visit("index.mjs");
+  mkdirSync(join(pkg, "mock"), { recursive: true });
+  for (const file of [...seen, "index.d.ts"]) {
+    mkdirSync(dirname(join(pkg, "mock", file)), { recursive: true });
+    copyFileSync(join(from, file), join(pkg, "mock", file));
+    mockFiles.push(`mock/${file}`);
+  }
+  const index = readFileSync(join(from, "index.mjs"), "utf8");
+  const exportNames = [
+    ...[...index.matchAll(/^export (?:async )?(?:function\*? |const |let |class )(\w+)/gm)].map((m) => m[1]),
+    ...[...index.matchAll(/^export \{([^}]*)\}/gm)].flatMap((m) => m[1].split(",").map((x) => x.trim().split(/\s+as\s+/).pop())),
+  ].filter(Boolean);
+  if (!exportNames.includes("startMock")) throw new Error("build: tests/mock/index.mjs exports no startMock");
+  writeFileSync(join(pkg, "mock", "unsupported.js"), mockUnsupported(exportNames));
+  mockFiles.push("mock/unsupported.js");
+}
+
 const manifest = {
   name: "cdf-workflow-retry",
   version,
@@ -205,6 +234,11 @@ const manifest = {
       import: "./browser.js",
       default: "./browser.js",
     },
+    "./mock": {
+      types: "./mock/index.d.ts",
+      node: "./mock/index.mjs",
+      default: "./mock/unsupported.js",
+    },
     "./package.json": "./package.json",
   },
   files: [
@@ -219,11 +253,13 @@ const manifest = {
     "workerd.js",
     "browser.js",
     "index.d.ts",
+    ...mockFiles,
     "README.md",
     "LICENSE",
   ],
-  // No module of the package does anything at import: the .wasm loads on the first call.
-  sideEffects: false,
+  // No module of the package does anything at import (the .wasm loads on the first call);
+  // mock/unsupported.js throws on purpose, and must stay when imported.
+  sideEffects: ["./mock/unsupported.js"],
   engines: { node: ">=20" },
 };
 

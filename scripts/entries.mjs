@@ -309,3 +309,17 @@ function call(f) {
 ${wrappers(functions)}
 `;
 }
+
+/**
+ * pkg/mock/unsupported.js: what `cdf-workflow-retry/mock` resolves to outside Node. It declares
+ * the mock's export names (so a bundle builds) and throws when it is evaluated.
+ */
+export function mockUnsupported(names) {
+  return `// cdf-workflow-retry/mock is a Node-only test helper (it starts an HTTP server): browsers,
+// bundlers and Cloudflare Workers resolve it to this file, which refuses to load.
+throw new Error(
+  "cdf-workflow-retry/mock runs only in Node 20+ (it starts a local HTTP server for tests): import it from your Node test files, not from browser or Worker code.",
+);
+${names.map((n) => `export const ${n} = undefined;`).join("\n")}
+`;
+}

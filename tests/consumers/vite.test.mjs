@@ -2,7 +2,7 @@
 // by name, served from dist/ by a static server, in Chromium, against the mock CDF (CORS).
 // Also the dev server, with no config either: Vite 8 pre-bundles the package and keeps the .wasm URL.
 // And what Vite bundles: the glue and the .wasm in a chunk of their own, nothing of them for an
-// app that only imports isCdfError.
+// app that only imports isCdfError, and never the Node-only mock.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -23,6 +23,7 @@ before(async () => {
     "errors-only": { from: join(FIXTURES, "vite-errors") },
     "errors-only-lazy-barrel": { from: join(FIXTURES, "vite-errors") },
     "errors-only-lazy-barrel/vite.config.js": "export default { build: { rolldownOptions: { experimental: { lazyBarrel: true } } } };\n",
+    "mock-in-browser": { from: join(FIXTURES, "vite-mock") },
   });
   browser = await launchChromium();
 });
@@ -70,6 +71,8 @@ test("vite: production build ships the .wasm and the page retries an execution",
   assert.ok(entry, `index.html loads one of ${Object.keys(chunks).join(", ")}`);
   assert.ok(!chunks[entry].includes("__wbindgen"), "the entry chunk holds no wasm-bindgen glue");
   assert.equal(Object.values(chunks).filter((c) => c.includes("__wbindgen")).length, 1, "one glue chunk");
+  // Nothing of the Node-only mock.
+  for (const word of ["node:http", "createServer", "startMock"]) assert.ok(!js.includes(word), `no ${word} in the bundle`);
 
   const site = await serveStatic(join(dir, "dist"));
   t.after(() => site.close());
@@ -103,6 +106,16 @@ test("vite: with rolldown's lazyBarrel, an app importing only isCdfError does no
   assert.deepEqual(Object.keys(files).filter((f) => f.endsWith(".wasm")), [], `no .wasm in ${Object.keys(files).join(", ")}`);
   const code = Object.entries(files).filter(([f]) => f.endsWith(".js")).map(([, b]) => b.toString("utf8")).join("\n");
   assert.ok(code.includes("cdf-workflow-retry.CdfError"), "the bundle has errors.js (its brand)");
+});
+
+test("vite: cdf-workflow-retry/mock in browser code bundles a stub that says it runs only in Node", async (t) => {
+  const files = await buildApp("mock-in-browser");
+  const code = Object.entries(files).filter(([f]) => f.endsWith(".js")).map(([, b]) => b.toString("utf8")).join("\n");
+  assert.match(code, /runs only in Node/);
+  for (const word of ["node:http", "createServer", "SEED_EXECUTIONS"]) assert.ok(!code.includes(word), `no ${word} in the bundle`);
+  const { errors } = await openBuilt(t, "mock-in-browser");
+  assert.equal(errors.length, 1, JSON.stringify(errors));
+  assert.match(errors[0], /cdf-workflow-retry\/mock runs only in Node/);
 });
 
 test("vite: the dev server needs no optimizeDeps setting", async (t) => {
