@@ -60,7 +60,7 @@ sh(
     ...(dev ? [] : ["--release"]),
     ...(nightly ? ["-Zbuild-std=std,panic_abort", "-Zbuild-std-features=optimize_for_size"] : []),
   ],
-  nightly ? { RUSTFLAGS: "-Cpanic=immediate-abort -Zunstable-options", CARGO_TERM_PROGRESS_WHEN: "never" } : {},
+  nightly ? { RUSTFLAGS: `-Cpanic=immediate-abort -Zunstable-options ${process.env.CDF_EXTRA_RUSTFLAGS ?? ""}`.trim(), CARGO_TERM_PROGRESS_WHEN: "never" } : {},
 );
 const built = join(targetDir, "wasm32-unknown-unknown", profile, `${NAME}.wasm`);
 sh("wasm-bindgen", ["--target", "web", "--out-dir", pkg, "--out-name", NAME, ...(dev ? ["--debug"] : []), built]);

@@ -153,15 +153,29 @@ fn filter(v: &Value) -> Result<ListQuery, CdfError> {
 /// `ids` in lower case, each once, in the order of its first occurrence
 /// (for execution ids given, and for those a listing found).
 pub fn unique_ids<S: AsRef<str>>(ids: impl IntoIterator<Item = S>) -> Vec<String> {
-    let mut seen = std::collections::HashSet::new();
-    let mut out = Vec::new();
-    for id in ids {
-        let id = id.as_ref().to_ascii_lowercase();
-        if seen.insert(id.clone()) {
-            out.push(id);
+    // A sorted index finds repeats in O(n log n) without a hash table in the wasm.
+    let all: Vec<String> = ids
+        .into_iter()
+        .map(|id| id.as_ref().to_ascii_lowercase())
+        .collect();
+    let mut order: Vec<usize> = (0..all.len()).collect();
+    // Stable: among equal ids, the first occurrence comes first.
+    order.sort_by(|a, b| all.get(*a).cmp(&all.get(*b)));
+    let mut keep = vec![false; all.len()];
+    let mut previous: Option<&String> = None;
+    for i in order {
+        let id = all.get(i);
+        if id != previous {
+            if let Some(k) = keep.get_mut(i) {
+                *k = true;
+            }
         }
+        previous = id;
     }
-    out
+    all.into_iter()
+        .zip(keep)
+        .filter_map(|(id, k)| k.then_some(id))
+        .collect()
 }
 
 /// Where one execution of a batch stands.

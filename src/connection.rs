@@ -100,6 +100,16 @@ pub(crate) fn parse_call<T>(
     spec: &CallSpec,
     own: impl FnOnce(&Value) -> Result<T, CdfError>,
 ) -> Result<(Connection, T), CdfError> {
+    // Generic only here: the connection's own checks are compiled once.
+    let (project, origin, token) = parse_head(options, spec)?;
+    let own = own(options)?;
+    let connection = parse_tail(options, spec, project, origin, token)?;
+    Ok((connection, own))
+}
+
+/// The options object, its keys, then `project`, `cluster` / `baseUrl`, `token`.
+#[inline(never)]
+fn parse_head(options: &Value, spec: &CallSpec) -> Result<(String, String, TokenSource), CdfError> {
     let Value::Object(entries) = options else {
         return Err(bad(
             "options",
@@ -155,8 +165,19 @@ pub(crate) fn parse_call<T>(
         )),
         _ => return Err(bad("token", TOKEN)),
     };
+    Ok((project.to_owned(), origin, token))
+}
 
-    let own = own(options)?;
+/// `timeoutMs`, `maxRetries`, `appName`, `signal`, `onRetry`, after the call's own options.
+#[inline(never)]
+fn parse_tail(
+    options: &Value,
+    spec: &CallSpec,
+    project: String,
+    origin: String,
+    token: TokenSource,
+) -> Result<Connection, CdfError> {
+    let get = |key: &str| options.get_present(key, false);
 
     // timeoutMs, maxRetries
     const TIMEOUT: Reason = "be an integer from 1 to 2147483647 (milliseconds)";
@@ -191,8 +212,8 @@ pub(crate) fn parse_call<T>(
     };
     let has_on_retry = callback(get("onRetry"), "onRetry")?;
 
-    let connection = Connection {
-        project: project.to_owned(),
+    Ok(Connection {
+        project,
         origin,
         token,
         has_signal,
@@ -200,8 +221,7 @@ pub(crate) fn parse_call<T>(
         max_retries,
         app_name,
         has_on_retry,
-    };
-    Ok((connection, own))
+    })
 }
 
 #[cfg(test)]

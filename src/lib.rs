@@ -62,6 +62,7 @@ pub mod filter;
 pub mod json;
 pub mod list;
 pub mod options;
+pub mod parse;
 pub mod poll;
 pub mod retry;
 pub mod secret;

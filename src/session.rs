@@ -2,6 +2,7 @@
 
 use serde::Serialize;
 
+use crate::json::{ObjectWriter, ToJson};
 use crate::options::ClientCredentials;
 use crate::secret::Secret;
 use crate::value::Value;
@@ -132,6 +133,45 @@ pub fn nonce_from_answer(body: &Value) -> Result<String, (String, &'static str)>
     }
 }
 
+impl ToJson for SessionItem<'_> {
+    fn write_json(&self, out: &mut String) {
+        let mut o = ObjectWriter::new(out);
+        match self {
+            SessionItem::TokenExchange { token_exchange } => {
+                o.field("tokenExchange", token_exchange);
+            }
+            SessionItem::ClientCredentials {
+                client_id,
+                client_secret,
+            } => {
+                o.field("clientId", *client_id)
+                    .field("clientSecret", *client_secret);
+            }
+        }
+        o.end();
+    }
+}
+
+impl ToJson for CreateSessionBody<'_> {
+    fn write_json(&self, out: &mut String) {
+        out.push_str("{\"items\":[");
+        for item in &self.items {
+            item.write_json(out);
+        }
+        out.push_str("]}");
+    }
+}
+
+impl ToJson for RetryBody<'_> {
+    fn write_json(&self, out: &mut String) {
+        out.push_str("{\"authentication\":");
+        ObjectWriter::new(out)
+            .field("nonce", self.authentication.nonce)
+            .end();
+        out.push('}');
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -147,6 +187,34 @@ mod tests {
         assert!(!l.was_sent(&Secret::new("n3")));
         assert_eq!(l.len(), 2);
         assert!(!format!("{l:?}").contains("n1"));
+    }
+
+    #[test]
+    fn the_json_writer_agrees_with_serde() {
+        let c = ClientCredentials {
+            client_id: "id\"1\u{7f}\\".into(),
+            client_secret: Secret::new("s\n\u{2028}é"),
+        };
+        for (ours, theirs) in [
+            (
+                CreateSessionBody::token_exchange().to_json(),
+                serde_json::to_string(&CreateSessionBody::token_exchange()).ok(),
+            ),
+            (
+                CreateSessionBody::client_credentials(&c).to_json(),
+                serde_json::to_string(&CreateSessionBody::client_credentials(&c)).ok(),
+            ),
+            (
+                RetryBody::new("n\"o\u{1}").to_json(),
+                serde_json::to_string(&RetryBody::new("n\"o\u{1}")).ok(),
+            ),
+        ] {
+            let theirs = theirs.unwrap_or_default();
+            let a: serde_json::Value = serde_json::from_str(&ours).unwrap_or_default();
+            let b: serde_json::Value = serde_json::from_str(&theirs).unwrap_or_default();
+            assert_eq!(a, b, "{ours} vs {theirs}");
+            assert_ne!(a, serde_json::Value::Null);
+        }
     }
 
     #[test]

@@ -20,6 +20,8 @@ extern "C" {
     fn describe(v: &JsValue) -> Result<u32, JsValue>;
     #[wasm_bindgen(catch)]
     fn keys(v: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = readOptions)]
+    fn read_options(options: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch)]
     fn read(v: &JsValue, key: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = stringLength)]
@@ -91,25 +93,31 @@ pub fn snapshot(
     options: &JsValue,
     check: impl Fn(&str) -> Result<(), CdfError>,
 ) -> Result<Snapshot, Refusal> {
-    if !options.is_object() || describe(options).ok() != Some(PLAIN) {
+    let read = read_options(options).unwrap_or(JsValue::NULL);
+    if !read.is_object() {
         return Err(refuse("options", "be a plain object", None));
     }
-    let names = match keys(options) {
-        Ok(k) if Array::is_array(&k) => Array::from(&k),
-        _ => return Err(refuse("options", "be a readable plain object", None)),
-    };
+    if !Array::is_array(&read) {
+        let get =
+            |k: &str| Reflect::get(&read, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
+        let key = get("key")
+            .as_string()
+            .unwrap_or_else(|| "options".to_owned());
+        return Err(refuse(
+            &key,
+            "be readable, but reading it threw",
+            Some(get("threw")),
+        ));
+    }
+    let pairs: Array = read.unchecked_into();
     let mut raw: Vec<(String, JsValue)> = Vec::new();
-    for name in names.iter() {
+    let mut i = 0;
+    while i + 1 < pairs.length() {
+        let (name, value) = (pairs.get(i), pairs.get(i + 1));
+        i += 2;
         let Some(name) = name.as_string() else {
             continue;
         };
-        let value = read_key(options, &name).map_err(|e| {
-            let field = name.clone();
-            refuse(&field, "be readable, but reading it threw", Some(e))
-        })?;
-        if value.is_undefined() {
-            continue;
-        }
         check(&name).map_err(|e| (e, None))?;
         raw.push((name, value));
     }
@@ -216,18 +224,4 @@ fn object(v: &JsValue, depth: u32, budget: &mut Budget) -> Value {
         }
     }
     Value::Object(entries)
-}
-
-/// Deepest nesting of an answer converted; deeper parts become `Other`.
-const ANSWER_DEPTH: u32 = 32;
-
-/// A value `JSON.parse` made from an answer (plain data: no getters, no
-/// proxies) as a [`Value`]. A body is at most 1 MiB, so its size is bounded.
-pub fn answer_value(v: &JsValue) -> Value {
-    let mut budget = Budget {
-        nodes: u32::MAX,
-        string_units: f64::INFINITY,
-        max_string: f64::INFINITY,
-    };
-    to_value(v, ANSWER_DEPTH, &mut budget)
 }

@@ -5,6 +5,7 @@
 use gloo_net::http::Request;
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use web_sys::{Headers, RequestInit, RequestRedirect};
 
 use super::guard::{CallGuard, Stop};
@@ -67,11 +68,24 @@ pub enum SendError {
     },
 }
 
+/// Who a request goes to, which decides its headers.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// CDF: `Authorization: Bearer`, `x-cdp-sdk`, `x-cdp-app`, JSON bodies.
+    Cdf {
+        /// The bearer token.
+        token: &'a str,
+        /// The `x-cdp-app` header.
+        app_name: Option<&'a str>,
+    },
+    /// An identity provider's token URL: only `Accept` and a form `Content-Type`.
+    IdentityProvider,
+}
+
 /// The method of a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Method {
     /// `GET`: no body, no `Content-Type`.
-    #[allow(dead_code)] // the read-only calls of 0.2
     Get,
     /// `POST` with a JSON body.
     Post,
@@ -109,30 +123,38 @@ fn network(guard: &CallGuard, cause: JsValue) -> SendError {
 fn build(
     method: Method,
     url: &str,
-    token: &str,
-    app_name: Option<&str>,
+    target: Target<'_>,
     body: Option<&str>,
     guard: &CallGuard,
 ) -> Result<web_sys::Request, JsValue> {
     let headers = Headers::new()?;
-    headers.append("Authorization", &format!("Bearer {token}"))?;
-    headers.append("Accept", "application/json")?;
-    headers.append("x-cdp-sdk", SDK_HEADER)?;
-    if let Some(app) = app_name {
-        headers.append("x-cdp-app", app)?;
-    }
+    let content_type = match target {
+        Target::Cdf { token, app_name } => {
+            headers.append("Authorization", &format!("Bearer {token}"))?;
+            headers.append("Accept", "application/json")?;
+            headers.append("x-cdp-sdk", SDK_HEADER)?;
+            if let Some(app) = app_name {
+                headers.append("x-cdp-app", app)?;
+            }
+            "application/json"
+        }
+        Target::IdentityProvider => {
+            headers.append("Accept", "application/json")?;
+            crate::token::FORM_CONTENT_TYPE
+        }
+    };
     let init = RequestInit::new();
-    init.set_headers(&headers);
     init.set_redirect(RequestRedirect::Manual);
     init.set_signal(Some(&guard.signal()));
-    match (method, body) {
-        (Method::Post, body) => {
-            headers.append("Content-Type", "application/json")?;
+    match method {
+        Method::Post => {
+            headers.append("Content-Type", content_type)?;
             init.set_method("POST");
             init.set_body(&JsValue::from_str(body.unwrap_or("")));
         }
-        (Method::Get, _) => init.set_method("GET"),
+        Method::Get => init.set_method("GET"),
     }
+    init.set_headers(&headers);
     web_sys::Request::new_with_str_and_init(url, &init)
 }
 
@@ -140,15 +162,14 @@ fn build(
 pub async fn send(
     method: Method,
     url: &str,
-    token: &str,
-    app_name: Option<&str>,
+    target: Target<'_>,
     body: Option<&str>,
     guard: &CallGuard,
 ) -> Result<Answer, SendError> {
     if let Some(stop) = guard.stopped() {
         return Err(SendError::Stopped(stop));
     }
-    let request: web_sys::Request = match build(method, url, token, app_name, body, guard) {
+    let request: web_sys::Request = match build(method, url, target, body, guard) {
         Ok(r) => r,
         Err(e) => return Err(network(guard, e)),
     };
@@ -182,22 +203,26 @@ pub async fn send(
     if let Some(stop) = guard.stopped() {
         return Err(SendError::Stopped(stop));
     }
-    let get = |k: &str| Reflect::get(&read, &JsValue::from_str(k)).unwrap_or(JsValue::UNDEFINED);
-    let text = |k: &str| get(k).as_string();
-    let body = if get("tooLarge").as_bool() == Some(true) {
+    if !js_sys::Array::is_array(&read) {
+        return Err(network(guard, read));
+    }
+    let read: js_sys::Array = read.unchecked_into();
+    let at = |i: u32| read.get(i);
+    let text = |i: u32| at(i).as_string();
+    let body = if at(7).as_bool() == Some(true) {
         Body::TooLarge
-    } else if let Some(t) = text("body") {
+    } else if let Some(t) = text(6) {
         Body::Text(t)
     } else {
-        Body::Unreadable(get("failure"))
+        Body::Unreadable(at(8))
     };
     Ok(Answer {
-        status: get("status").as_f64().map_or(0, |s| s as u16),
-        redirect: get("redirect").as_bool() == Some(true),
-        request_id: text("requestId"),
-        retry_after: text("retryAfter"),
-        auto_retryable: get("autoRetryable").as_bool() == Some(true),
-        content_type: text("contentType").unwrap_or_default(),
+        status: at(0).as_f64().map_or(0, |s| s as u16),
+        redirect: at(1).as_bool() == Some(true),
+        request_id: text(2),
+        retry_after: text(3),
+        auto_retryable: at(4).as_bool() == Some(true),
+        content_type: text(5).unwrap_or_default(),
         body,
     })
 }

@@ -3,11 +3,14 @@
 
 use wasm_bindgen::prelude::*;
 
+mod api;
 mod call;
+mod client;
 mod convert;
 mod guard;
 mod http;
 mod output;
+mod provider;
 
 #[wasm_bindgen(typescript_custom_section)]
 const TYPES: &str = r#"
@@ -120,11 +123,59 @@ export interface CdfError extends Error {
 /// Validates every option before any traffic, creates a session nonce when
 /// none is given, retries safely, and resolves to the execution as a plain
 /// object; every failure rejects with a `CdfError`.
+/// Source: `POST /api/v1/projects/{project}/workflows/executions/{executionId}/retry`.
 #[wasm_bindgen(js_name = retryExecution, unchecked_return_type = "WorkflowExecution")]
 pub async fn retry_execution(
     #[wasm_bindgen(unchecked_param_type = "RetryExecutionOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     call::run(options).await
+}
+
+/// Lists workflow executions, newest first, following `nextCursor` until
+/// `limit` (default 100, at most 10000) are collected.
+/// Source: `POST /api/v1/projects/{project}/workflows/executions/list`.
+#[wasm_bindgen(js_name = listExecutions, unchecked_return_type = "WorkflowExecution[]")]
+pub async fn list_executions(
+    #[wasm_bindgen(unchecked_param_type = "ListExecutionsOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    api::list_executions(options).await
+}
+
+/// One execution with its tasks.
+/// Source: `GET /api/v1/projects/{project}/workflows/executions/{executionId}`.
+#[wasm_bindgen(js_name = getExecution, unchecked_return_type = "WorkflowExecutionDetails")]
+pub async fn get_execution(
+    #[wasm_bindgen(unchecked_param_type = "GetExecutionOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    api::get_execution(options).await
+}
+
+/// Polls an execution until its status is anything but `RUNNING`, and
+/// resolves with that last answer.
+#[wasm_bindgen(js_name = waitForExecution, unchecked_return_type = "WorkflowExecutionDetails")]
+pub async fn wait_for_execution(
+    #[wasm_bindgen(unchecked_param_type = "WaitForExecutionOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    api::wait_for_execution(options).await
+}
+
+/// Retries many executions, at most `concurrency` at once, each with its own
+/// session; resolves to `{ retried, failed }` in input (or list) order.
+#[wasm_bindgen(js_name = retryExecutions, unchecked_return_type = "RetryExecutionsResult")]
+pub async fn retry_executions(
+    #[wasm_bindgen(unchecked_param_type = "RetryExecutionsOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    api::retry_executions(options).await
+}
+
+/// A token provider for the OAuth 2.0 client-credentials grant (RFC 6749
+/// section 4.4), cached until `expires_in` minus `leewaySeconds`, one request
+/// in flight at a time. Options are validated on the provider's first call.
+#[wasm_bindgen(js_name = clientCredentialsToken, unchecked_return_type = "TokenProvider")]
+pub fn client_credentials_token(
+    #[wasm_bindgen(unchecked_param_type = "ClientCredentialsTokenOptions")] options: JsValue,
+) -> JsValue {
+    provider::client_credentials_token(options)
 }
 
 /// Whether `value` is a `CdfError` thrown by this package (works across realms

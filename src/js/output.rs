@@ -6,7 +6,6 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::CdfError;
-use crate::execution::WorkflowExecution;
 use crate::value::Value;
 
 /// Defines `key` as an own data property: unlike `obj[key] = v`, a key such as
@@ -25,48 +24,6 @@ fn define(obj: &Object, key: &str, value: &JsValue, enumerable: bool) {
 
 fn put(obj: &Object, key: &str, value: &JsValue) {
     define(obj, key, value, true);
-}
-
-/// Sets one of this module's own fixed keys (never `__proto__`): a plain set is enough.
-fn set(obj: &Object, key: &str, value: &JsValue) {
-    let _ = Reflect::set(obj, &JsValue::from_str(key), value);
-}
-
-/// The execution as a plain object; optional fields absent when `None`.
-pub fn execution(e: &WorkflowExecution) -> JsValue {
-    let obj = Object::new();
-    set(&obj, "id", &JsValue::from_str(&e.id));
-    put(
-        &obj,
-        "workflowExternalId",
-        &JsValue::from_str(&e.workflow_external_id),
-    );
-    set(&obj, "status", &JsValue::from_str(&e.status));
-    put(
-        &obj,
-        "engineExecutionId",
-        &JsValue::from_str(&e.engine_execution_id),
-    );
-    set(&obj, "createdTime", &JsValue::from_f64(e.created_time));
-    // Metadata keys come from the answer: defined, so that any key stays plain data.
-    let metadata = Object::new();
-    for (k, v) in &e.metadata {
-        put(&metadata, k, &JsValue::from_str(v));
-    }
-    set(&obj, "metadata", &metadata);
-    if let Some(v) = &e.version {
-        set(&obj, "version", &JsValue::from_str(v));
-    }
-    if let Some(v) = e.start_time {
-        set(&obj, "startTime", &JsValue::from_f64(v));
-    }
-    if let Some(v) = e.end_time {
-        set(&obj, "endTime", &JsValue::from_f64(v));
-    }
-    if let Some(v) = &e.reason_for_incompletion {
-        set(&obj, "reasonForIncompletion", &JsValue::from_str(v));
-    }
-    obj.into()
 }
 
 /// A [`Value`] back to JavaScript (for `missing`, `duplicated`, `extra`).

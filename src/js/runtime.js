@@ -39,6 +39,32 @@ export function keys(v) {
   }
 }
 
+/**
+ * Reads an options object once: `[key, value, key, value, …]` for its own
+ * enumerable keys whose value is not `undefined` (each getter runs once);
+ * `null` when it is not a plain object; `{ threw, key }` when reading threw.
+ */
+export function readOptions(options) {
+  if (options === null || typeof options !== "object" || describe(options) !== PLAIN) return null;
+  let names;
+  try {
+    names = Object.keys(options);
+  } catch (e) {
+    return { threw: e, key: "options" };
+  }
+  const out = [];
+  for (const k of names) {
+    let v;
+    try {
+      v = options[k];
+    } catch (e) {
+      return { threw: e, key: k };
+    }
+    if (v !== undefined) out.push(k, v);
+  }
+  return out;
+}
+
 /** `{ ok: v[key] }` or `{ threw: error }`: each getter and trap runs once. */
 export function read(v, key) {
   try {
@@ -234,37 +260,38 @@ export function takeFailure(request) {
 // the end or to the cap, never more. Always resolves.
 
 /**
- * Reads `response`. Resolves to `{ status, redirect, requestId?, retryAfter?,
- * autoRetryable, contentType, body?, tooLarge, failure? }`: `body` the text
+ * Reads `response`. Resolves to `[status, redirect, requestId?, retryAfter?,
+ * autoRetryable, contentType, body?, tooLarge, failure?]`: `body` the text
  * when it was read whole (UTF-8, strict), `tooLarge` when it passed `cap`
  * bytes (the rest is not read), `failure` what was thrown when it could not
  * be read to the end.
  */
 export async function readAnswer(response, cap) {
-  const out = { status: 0, redirect: false, autoRetryable: false, contentType: "", tooLarge: false };
+  // [status, redirect, requestId, retryAfter, autoRetryable, contentType, body, tooLarge, failure]
+  const out = [0, false, undefined, undefined, false, "", undefined, false, undefined];
   try {
-    out.status = response.status;
-    out.redirect = response.type === "opaqueredirect" || (out.status >= 300 && out.status < 400);
+    const status = response.status;
+    out[0] = status;
+    out[1] = response.type === "opaqueredirect" || (status >= 300 && status < 400);
     const h = response.headers;
-    const get = (k) => {
-      const v = h.get(k);
-      return v === null ? undefined : v;
-    };
-    out.requestId = get("x-request-id");
-    out.retryAfter = get("retry-after");
-    out.autoRetryable = (get("cdf-is-auto-retryable") ?? "").trim().toLowerCase() === "true";
-    out.contentType = get("content-type") ?? "";
-    const length = Number(get("content-length"));
+    out[2] = h.get("x-request-id") ?? undefined;
+    out[3] = h.get("retry-after") ?? undefined;
+    out[4] = (h.get("cdf-is-auto-retryable") ?? "").trim().toLowerCase() === "true";
+    out[5] = h.get("content-type") ?? "";
+    const lengthHeader = h.get("content-length");
+    const length = lengthHeader === null ? NaN : Number(lengthHeader);
     const body = response.body;
-    if (Number.isFinite(length) && length > cap) {
-      out.tooLarge = true;
+    if (length > cap) {
+      out[7] = true;
       if (body) body.cancel().catch(() => {});
       return out;
     }
     if (!body) {
-      out.body = "";
+      out[6] = "";
       return out;
     }
+    // Always streamed, counting bytes: a Content-Length counts compressed bytes
+    // (and a browser may hide Content-Encoding), so it cannot bound the body.
     const reader = body.getReader();
     const chunks = [];
     let size = 0;
@@ -273,21 +300,23 @@ export async function readAnswer(response, cap) {
       if (done) break;
       size += value.byteLength;
       if (size > cap) {
-        out.tooLarge = true;
+        out[7] = true;
         reader.cancel().catch(() => {});
         return out;
       }
       chunks.push(value);
     }
-    const bytes = new Uint8Array(size);
-    let at = 0;
-    for (const c of chunks) {
-      bytes.set(c, at);
-      at += c.byteLength;
+    let bytes = chunks.length === 1 ? chunks[0] : new Uint8Array(size);
+    if (chunks.length !== 1) {
+      let at = 0;
+      for (const c of chunks) {
+        bytes.set(c, at);
+        at += c.byteLength;
+      }
     }
-    out.body = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+    out[6] = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
   } catch (e) {
-    out.failure = e;
+    out[8] = e;
   }
   return out;
 }

@@ -1,0 +1,602 @@
+//! [`Client`]: what every call shares. It holds the connection (origin,
+//! project, token or provider, `appName`, `maxRetries`), the call's
+//! [`CallGuard`] (deadline and signal), the secrets to redact, and the count
+//! of requests sent. It sends one request ([`Client::send_once`]), decides
+//! what to do after a failure ([`Client::after_failure`], the contract's
+//! rules in [`crate::retry::decide`]), and runs the loop of a request that
+//! sends no nonce ([`Client::read_only`]).
+
+use js_sys::{Function, Object, Reflect, JSON};
+use serde::Serialize;
+use wasm_bindgen::prelude::*;
+
+use super::convert::Snapshot;
+use super::guard::{CallGuard, Stop};
+use super::http::{describe_thrown, send, Answer, Body, Method, SendError, Target};
+use super::output;
+use crate::connection::Connection;
+use crate::error::{CdfError, Operation};
+use crate::options::TokenSource;
+use crate::parse::parse_json;
+use crate::retry::{decide, wait_fits, wait_ms, Action, Outcome, Situation};
+use crate::secret::{excerpt, outside, Redactor, Secret};
+use crate::validate;
+use crate::value::Value;
+
+#[wasm_bindgen(module = "/src/js/runtime.js")]
+extern "C" {
+    #[wasm_bindgen(catch, js_name = callAsync)]
+    fn call_async(f: &Function, arg: &JsValue) -> Result<js_sys::Promise, JsValue>;
+    #[wasm_bindgen(catch, js_name = callAndForget)]
+    fn call_and_forget(f: &Function, arg: &JsValue) -> Result<(), JsValue>;
+    #[wasm_bindgen(catch, js_name = hostOf)]
+    fn host_of(url: &str) -> Result<JsValue, JsValue>;
+}
+
+/// What `onRetry` is told before each wait (serialised by serde-wasm-bindgen
+/// as a plain object; absent fields are left out).
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RetryEvent<'a> {
+    operation: &'static str,
+    attempt: u32,
+    wait_ms: f64,
+    kind: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request_id: Option<&'a str>,
+    new_session: bool,
+}
+
+/// A failure with its JavaScript cause, or an error to pass through as it is.
+#[derive(Debug)]
+pub struct Failure {
+    /// The error.
+    pub error: CdfError,
+    /// The underlying JS value, kept as thrown.
+    pub cause: Option<JsValue>,
+    /// A `CdfError` a token provider threw: rejected with unchanged.
+    pub passthrough: Option<JsValue>,
+}
+
+impl From<CdfError> for Failure {
+    fn from(error: CdfError) -> Self {
+        Failure {
+            error,
+            cause: None,
+            passthrough: None,
+        }
+    }
+}
+
+impl Failure {
+    /// A failure caused by the JS value `cause`.
+    pub fn with_cause(error: CdfError, cause: JsValue) -> Self {
+        Failure {
+            error,
+            cause: Some(cause),
+            passthrough: None,
+        }
+    }
+
+    /// This failure as the JS value a promise rejects with.
+    pub fn into_js(self, attempts: u32) -> JsValue {
+        match self.passthrough {
+            Some(e) => e,
+            None => output::error(&self.error.with_attempts(attempts), self.cause.as_ref()),
+        }
+    }
+}
+
+/// A refused options object as the JS error to reject with.
+pub fn refused((e, cause): (CdfError, Option<JsValue>)) -> JsValue {
+    output::error(&e, cause.as_ref())
+}
+
+/// A request that did not succeed: why, and what retrying needs to know.
+pub enum Unanswered {
+    /// Never retried: stopped by the deadline or the caller, a redirect, or a
+    /// 2xx answer that could not be used.
+    Final(Failure),
+    /// An error status or a network failure.
+    Failed {
+        /// The error, should the call give up.
+        failure: Failure,
+        /// What happened, for the retry rules.
+        outcome: Outcome,
+        /// The `Retry-After` header.
+        retry_after: Option<String>,
+    },
+}
+
+/// The JS values of the connection options, read once by the snapshot.
+#[derive(Debug, Clone)]
+pub struct Callbacks {
+    /// The token provider, when `token` is a function.
+    pub provider: Option<Function>,
+    /// `onRetry`.
+    pub on_retry: Option<Function>,
+    /// The caller's `signal`.
+    pub signal: Option<JsValue>,
+}
+
+impl Callbacks {
+    /// The functions and signal of `snap` that `conn` says were given.
+    pub fn of(snap: &Snapshot, conn: &Connection) -> Self {
+        let function = |key: &str| snap.raw(key).and_then(|f| f.dyn_ref::<Function>().cloned());
+        Callbacks {
+            provider: match conn.token {
+                TokenSource::Provider => function("token"),
+                TokenSource::Fixed(_) => None,
+            },
+            on_retry: function("onRetry"),
+            signal: snap.raw("signal").filter(|_| conn.has_signal).cloned(),
+        }
+    }
+}
+
+/// A `baseUrl` origin must survive the runtime's URL parser unchanged in its host
+/// (`https://ex%61mple.com`, `https://0x7f.1`, IDN forms…): otherwise the request
+/// would go elsewhere than what was validated.
+pub fn check_origin(origin: &str, field: &str) -> Result<(), CdfError> {
+    let authority = origin
+        .split_once("://")
+        .map(|(_, rest)| rest)
+        .unwrap_or(origin);
+    let authority = authority.split('/').next().unwrap_or(authority);
+    let ours = match authority.find(']') {
+        Some(end) if authority.starts_with('[') => authority.get(..=end).unwrap_or(authority),
+        _ => authority.split(':').next().unwrap_or(authority),
+    };
+    let parsed = host_of(origin).ok().and_then(|h| h.as_string());
+    if parsed.as_deref() == Some(ours) {
+        Ok(())
+    } else {
+        Err(CdfError::invalid_input(
+            field,
+            "be a URL whose host URL parsing keeps as it is (plain ASCII host, no percent-encoding, no numeric shorthand)",
+        ))
+    }
+}
+
+/// One call's connection, deadline and bookkeeping.
+pub struct Client {
+    /// `https://{cluster}.cognitedata.com` or the `baseUrl` origin.
+    pub origin: String,
+    /// The CDF project.
+    pub project: String,
+    /// The current bearer token (empty until a provider was asked).
+    pub token: Secret,
+    provider: Option<Function>,
+    on_retry: Option<Function>,
+    /// The call's deadline and abort machinery.
+    pub guard: CallGuard,
+    /// Requests sent so far.
+    pub attempts: u32,
+    /// Every secret this call knows.
+    pub redactor: Redactor,
+    app_name: Option<String>,
+    max_retries: u32,
+    /// `timeoutMs`, for the timeout message.
+    pub timeout_ms: u32,
+}
+
+impl Client {
+    /// A client for `conn` with its own deadline; the caller's signal is watched.
+    pub fn new(conn: &Connection, callbacks: &Callbacks) -> Result<Client, JsValue> {
+        let guard = CallGuard::new(conn.timeout_ms, callbacks.signal.clone()).map_err(|cause| {
+            output::error(
+                &CdfError::invalid_input("signal", "be an AbortSignal that can be listened to"),
+                Some(&cause),
+            )
+        })?;
+        let token = match &conn.token {
+            TokenSource::Fixed(t) => t.clone(),
+            TokenSource::Provider => Secret::new(""),
+        };
+        let mut redactor = Redactor::default();
+        redactor.add(&token);
+        Ok(Client {
+            origin: conn.origin.clone(),
+            project: conn.project.clone(),
+            token,
+            provider: callbacks.provider.clone(),
+            on_retry: callbacks.on_retry.clone(),
+            guard,
+            attempts: 0,
+            redactor,
+            app_name: conn.app_name.clone(),
+            max_retries: conn.max_retries,
+            timeout_ms: conn.timeout_ms,
+        })
+    }
+
+    /// A client for the identity provider's token URL: no bearer token, no
+    /// provider, no `onRetry`.
+    pub fn for_token(
+        url_origin: &str,
+        timeout_ms: u32,
+        max_retries: u32,
+        secret: &Secret,
+    ) -> Result<Client, JsValue> {
+        let guard = CallGuard::new(timeout_ms, None).map_err(|cause| {
+            output::error(
+                &CdfError::network(
+                    Operation::GetToken,
+                    "could not set up the call",
+                    &Redactor::default(),
+                ),
+                Some(&cause),
+            )
+        })?;
+        let mut redactor = Redactor::default();
+        redactor.add(secret);
+        Ok(Client {
+            origin: url_origin.to_owned(),
+            project: String::new(),
+            token: Secret::new(""),
+            provider: None,
+            on_retry: None,
+            guard,
+            attempts: 0,
+            redactor,
+            app_name: None,
+            max_retries,
+            timeout_ms,
+        })
+    }
+
+    /// Before the first request: stops at once when already stopped, and asks
+    /// the token provider for the first token.
+    pub async fn start(&mut self, first: Operation) -> Result<(), Failure> {
+        if let Some(stop) = self.guard.stopped() {
+            return Err(self.stopped(first, stop));
+        }
+        if let Some(provider) = self.provider.clone() {
+            self.token = self.ask_provider(&provider, first, false).await?;
+        }
+        Ok(())
+    }
+
+    /// The error for a call stopped during `op`.
+    pub fn stopped(&self, op: Operation, stop: Stop) -> Failure {
+        match stop {
+            Stop::TimedOut => CdfError::timeout(op, self.timeout_ms).into(),
+            Stop::Aborted => Failure {
+                error: CdfError::aborted(op),
+                cause: self.guard.abort_reason(),
+                passthrough: None,
+            },
+        }
+    }
+
+    /// Asks the token provider with `{ forceRefresh }`. A `CdfError` it throws
+    /// passes through; anything else thrown, or a value that is not a valid
+    /// token, is `invalid_input` for `token`.
+    async fn ask_provider(
+        &mut self,
+        provider: &Function,
+        op: Operation,
+        force_refresh: bool,
+    ) -> Result<Secret, Failure> {
+        let context = Object::new();
+        let _ = Reflect::set(
+            &context,
+            &JsValue::from_str("forceRefresh"),
+            &JsValue::from_bool(force_refresh),
+        );
+        let not_callable = "be a provider that can be called";
+        let promise = call_async(provider, &context)
+            .map_err(|e| Failure::with_cause(CdfError::invalid_input("token", not_callable), e))?;
+        let result = match self.guard.settle(promise).await {
+            Err(stop) => return Err(self.stopped(op, stop)),
+            Ok(Err(e)) => {
+                return Err(Failure::with_cause(
+                    CdfError::invalid_input("token", not_callable),
+                    e,
+                ))
+            }
+            Ok(Ok(v)) => v,
+        };
+        if Reflect::has(&result, &JsValue::from_str("threw")).unwrap_or(false) {
+            let thrown =
+                Reflect::get(&result, &JsValue::from_str("threw")).unwrap_or(JsValue::UNDEFINED);
+            if output::is_cdf_error(&thrown) {
+                return Err(Failure {
+                    error: CdfError::invalid_input("token", "be a provider"),
+                    cause: None,
+                    passthrough: Some(thrown),
+                });
+            }
+            let what = outside(&describe_thrown(&thrown), &self.redactor, 200);
+            let reason = format!("be a provider that returns a token, but it threw ({what})");
+            return Err(Failure::with_cause(
+                CdfError::invalid_input("token", &reason),
+                thrown,
+            ));
+        }
+        let value = Reflect::get(&result, &JsValue::from_str("ok")).unwrap_or(JsValue::UNDEFINED);
+        let token = value
+            .as_string()
+            .filter(|s| s.len() <= 65_536)
+            .ok_or("be a provider that returns a non-empty string of visible ASCII characters without spaces, but it returned something else")
+            .and_then(|s| match validate::token(&s) {
+                Ok(_) => Ok(Secret::new(s)),
+                Err(r) => Err(r),
+            });
+        match token {
+            Ok(t) => {
+                self.redactor.add(&t);
+                Ok(t)
+            }
+            Err(reason) => Err(CdfError::invalid_input("token", reason).into()),
+        }
+    }
+
+    /// Tells `onRetry` what is about to happen; what it throws is ignored.
+    fn tell_retry(&self, op: Operation, wait: f64, failure: &Failure, new_session: bool) {
+        let Some(f) = &self.on_retry else {
+            return;
+        };
+        let event = RetryEvent {
+            operation: op.as_str(),
+            attempt: self.attempts,
+            wait_ms: wait.round(),
+            kind: failure.error.kind.as_str(),
+            status: failure.error.status,
+            request_id: failure.error.request_id.as_deref(),
+            new_session,
+        };
+        let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+        if let Ok(event) = event.serialize(&serializer) {
+            let _ = call_and_forget(f, &event);
+        }
+    }
+
+    /// Sends one request and reads the answer; a 2xx answer's body is returned
+    /// as a [`Value`], with its `x-request-id`. `body` is JSON text, or a form
+    /// for the token request.
+    pub async fn send_once(
+        &mut self,
+        op: Operation,
+        method: Method,
+        url: &str,
+        body: Option<&str>,
+    ) -> Result<(Value, Option<String>), Unanswered> {
+        self.attempts += 1;
+        let target = if op.uses_bearer_token() {
+            Target::Cdf {
+                token: self.token.expose(),
+                app_name: self.app_name.as_deref(),
+            }
+        } else {
+            Target::IdentityProvider
+        };
+        let answer = match send(method, url, target, body, &self.guard).await {
+            Ok(answer) => answer,
+            Err(SendError::Stopped(stop)) => return Err(Unanswered::Final(self.stopped(op, stop))),
+            Err(SendError::Network { detail, cause }) => {
+                return Err(Unanswered::Failed {
+                    failure: Failure::with_cause(
+                        CdfError::network(op, &detail, &self.redactor),
+                        cause,
+                    ),
+                    outcome: Outcome::Network,
+                    retry_after: None,
+                });
+            }
+        };
+        self.answered(op, answer)
+    }
+
+    /// What an answer means: a 2xx body, or why not.
+    fn answered(
+        &self,
+        op: Operation,
+        answer: Answer,
+    ) -> Result<(Value, Option<String>), Unanswered> {
+        let Answer {
+            status,
+            redirect,
+            request_id,
+            retry_after,
+            auto_retryable,
+            content_type,
+            body,
+        } = answer;
+        // A request id that echoes a secret is dropped.
+        let request_id = request_id.filter(|id| !self.redactor.contains_secret(id));
+        if redirect && status == 0 {
+            // A browser hides a manual redirect's status: nothing is followed.
+            let mut e = CdfError::network(
+                op,
+                "the server answered with a redirect, which is never followed",
+                &self.redactor,
+            );
+            e.retryable = false;
+            return Err(Unanswered::Final(e.into()));
+        }
+        if (200..300).contains(&status) {
+            return self.success(op, status, request_id, &content_type, body);
+        }
+        let (text, cause) = match body {
+            Body::Text(text) => (text, None),
+            Body::TooLarge => (String::new(), None),
+            Body::Unreadable(cause) => (String::new(), Some(cause)),
+        };
+        let parsed = if text.is_empty() {
+            None
+        } else {
+            parse_json(&text)
+        };
+        let error = if op == Operation::GetToken {
+            CdfError::oauth(status, &text, parsed.as_ref(), request_id, &self.redactor)
+        } else {
+            CdfError::api(
+                op,
+                status,
+                &text,
+                parsed.as_ref(),
+                request_id,
+                &self.redactor,
+            )
+        }
+        .auto_retryable(auto_retryable);
+        Err(Unanswered::Failed {
+            failure: Failure {
+                error,
+                cause,
+                passthrough: None,
+            },
+            outcome: Outcome::Status {
+                status,
+                auto_retryable,
+            },
+            retry_after,
+        })
+    }
+
+    /// A 2xx answer: its body as JSON, or `invalid_response` on `body` (never retried).
+    #[inline(never)]
+    fn success(
+        &self,
+        op: Operation,
+        status: u16,
+        request_id: Option<String>,
+        content_type: &str,
+        body: Body,
+    ) -> Result<(Value, Option<String>), Unanswered> {
+        let content_type = outside(content_type, &self.redactor, 60);
+        let ct = if content_type.is_empty() {
+            "no Content-Type".to_owned()
+        } else {
+            format!("Content-Type {content_type}")
+        };
+        let (problem, cause) = match body {
+            Body::Text(text) => match parse_json(&text) {
+                Some(v) => return Ok((v, request_id)),
+                None => {
+                    let shown = outside(&excerpt(&text, 400), &self.redactor, 120);
+                    (format!("is not JSON ({ct}; it began \"{shown}\")"), None)
+                }
+            },
+            Body::TooLarge => (
+                format!("is larger than 1 MiB ({ct}) and was not read"),
+                None,
+            ),
+            Body::Unreadable(cause) => {
+                let why = outside(&describe_thrown(&cause), &self.redactor, 120);
+                (
+                    format!("could not be read to the end ({ct}; {why})"),
+                    Some(cause),
+                )
+            }
+        };
+        let mut e = CdfError::invalid_response(op, "body", &problem);
+        e.status = Some(status);
+        e.retryable = false;
+        Err(Unanswered::Final(Failure {
+            error: e.with_request_id(request_id),
+            cause,
+            passthrough: None,
+        }))
+    }
+
+    /// What to do after a failed request; `Ok(action)` to go on, `Err` to give up.
+    pub async fn after_failure(
+        &mut self,
+        op: Operation,
+        unanswered: Unanswered,
+        retries: u32,
+        nonce_is_ours: bool,
+        refreshed: &mut bool,
+    ) -> Result<Action, Failure> {
+        let (failure, outcome, retry_after) = match unanswered {
+            Unanswered::Final(f) => return Err(f),
+            Unanswered::Failed {
+                failure,
+                outcome,
+                retry_after,
+            } => (failure, outcome, retry_after),
+        };
+        let situation = Situation {
+            operation: op,
+            nonce_is_ours,
+            can_refresh_token: self.provider.is_some() && !*refreshed,
+            retries,
+            max_retries: self.max_retries,
+        };
+        match decide(outcome, situation) {
+            Action::Fail => Err(failure),
+            Action::RefreshToken => {
+                // Asked again once per request; sent again only if the token changed.
+                let Some(provider) = self.provider.clone() else {
+                    return Err(failure);
+                };
+                *refreshed = true;
+                let token = self.ask_provider(&provider, op, true).await?;
+                if token == self.token {
+                    return Err(failure);
+                }
+                self.token = token;
+                Ok(Action::RefreshToken)
+            }
+            action @ (Action::Resend | Action::ResendWithNewSession) => {
+                let now = js_sys::Date::now();
+                let wait = wait_ms(retries, retry_after.as_deref(), now, js_sys::Math::random());
+                if !wait_fits(now, wait, self.guard.deadline_ms) {
+                    return Err(failure);
+                }
+                self.tell_retry(op, wait, &failure, action == Action::ResendWithNewSession);
+                if let Err(stop) = self.guard.sleep(wait).await {
+                    return Err(self.stopped(op, stop));
+                }
+                Ok(action)
+            }
+        }
+    }
+
+    /// A request that sends no nonce, retried by the read-only rules (429,
+    /// 502, 503, 504, network, `cdf-is-auto-retryable`; a 401 asks the
+    /// provider again).
+    pub async fn read_only(
+        &mut self,
+        op: Operation,
+        method: Method,
+        url: &str,
+        body: Option<&str>,
+    ) -> Result<(Value, Option<String>), Failure> {
+        let (mut retries, mut refreshed) = (0, false);
+        loop {
+            match self.send_once(op, method, url, body).await {
+                Ok(answer) => return Ok(answer),
+                Err(unanswered) => {
+                    let action = self
+                        .after_failure(op, unanswered, retries, false, &mut refreshed)
+                        .await?;
+                    if action != Action::RefreshToken {
+                        retries += 1;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Turns a schema fault of a 2xx answer into its `invalid_response` failure.
+pub fn bad_answer(
+    op: Operation,
+    request_id: Option<String>,
+) -> impl FnOnce((String, &'static str)) -> Failure {
+    move |(field, problem)| {
+        CdfError::invalid_response(op, field, problem)
+            .with_request_id(request_id)
+            .into()
+    }
+}
+
+/// Checked JSON text as a JS value (`JSON.parse` keeps every key as plain data).
+pub fn from_json(text: &str) -> JsValue {
+    JSON::parse(text).unwrap_or(JsValue::NULL)
+}
