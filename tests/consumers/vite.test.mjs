@@ -24,6 +24,7 @@ before(async () => {
     "errors-only-lazy-barrel": { from: join(FIXTURES, "vite-errors") },
     "errors-only-lazy-barrel/vite.config.js": "export default { build: { rolldownOptions: { experimental: { lazyBarrel: true } } } };\n",
     "mock-in-browser": { from: join(FIXTURES, "vite-mock") },
+    "on-demand": { from: join(FIXTURES, "vite-dynamic") },
   });
   browser = await launchChromium();
 });
@@ -106,6 +107,31 @@ test("vite: with rolldown's lazyBarrel, an app importing only isCdfError does no
   assert.deepEqual(Object.keys(files).filter((f) => f.endsWith(".wasm")), [], `no .wasm in ${Object.keys(files).join(", ")}`);
   const code = Object.entries(files).filter(([f]) => f.endsWith(".js")).map(([, b]) => b.toString("utf8")).join("\n");
   assert.ok(code.includes("cdf-workflow-retry.CdfError"), "the bundle has errors.js (its brand)");
+});
+
+test("vite: a dynamic import() of the package downloads nothing of it until the first use", async (t) => {
+  const files = await buildApp("on-demand");
+  const html = readFileSync(join(distOf("on-demand"), "index.html"), "utf8");
+  const entry = Object.keys(files).find((f) => f.endsWith(".js") && html.includes(f));
+  assert.ok(entry, "index.html loads an entry chunk");
+  const entryCode = files[entry].toString("utf8");
+  assert.ok(!entryCode.includes("cdf-workflow-retry.CdfError") && !entryCode.includes("__wbindgen"), "the entry chunk holds nothing of the package");
+  const site = await serveStatic(distOf("on-demand"));
+  t.after(() => site.close());
+  const mock = await startMockServer({ quiet: true });
+  t.after(() => mock.close());
+  const page = await browser.newPage();
+  t.after(() => page.close());
+  const query = pageQuery({ project: uniqueProject("vitelazy"), baseUrl: mock.url, token: "test-token-vite", executionId: FAILED_ID });
+  await page.goto(`${site.url}/${query}`);
+  await page.waitForLoadState("networkidle");
+  assert.deepEqual(site.requests.filter((p) => p.startsWith("/assets/")), [`/assets/${entry}`], "only the entry chunk before the click");
+  await page.click("#retry");
+  await page.waitForSelector("#out[data-done]", { timeout: 20_000 });
+  const execution = parseExecution(await page.textContent("#out"));
+  assert.equal(execution.id, FAILED_ID);
+  assert.equal(execution.status, "RUNNING");
+  assert.ok(site.requests.some((p) => p.endsWith(".wasm")), "the .wasm came with the first call");
 });
 
 test("vite: cdf-workflow-retry/mock in browser code bundles a stub that says it runs only in Node", async (t) => {
