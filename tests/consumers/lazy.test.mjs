@@ -138,8 +138,14 @@ test("plain page: an abort while the .wasm loads rejects that call at once; the 
 test("node: a missing .wasm rejects the call with a CdfError naming the file; once it is back, the next call works", async () => {
   const r = await run(process.execPath, ["missing-wasm.mjs"], { cwd: dir });
   assert.equal(r.code, 0, r.stderr);
-  const { restored, missing, back } = JSON.parse(r.stdout);
+  const { restored, providerType, missing, providerMissing, back, providerBack } = JSON.parse(r.stdout);
   assert.equal(restored, true);
+  assert.equal(providerType, "function", "clientCredentialsToken returned its provider before the module loaded");
+  assert.equal(providerMissing.kind, "network", "the provider's first use met the missing .wasm");
+  assert.match(providerMissing.message, /cdf_workflow_retry_bg\.wasm/);
+  // Loaded: the provider checks its options (a bad tokenUrl) without any request.
+  assert.equal(providerBack.kind, "invalid_input");
+  assert.equal(providerBack.field, "tokenUrl");
   assert.equal(missing.isCdfError, true);
   assert.equal(missing.isInstance, true);
   assert.equal(missing.kind, "network");
