@@ -97,7 +97,9 @@ if (!dev) {
   const gluePath = join(pkg, `${NAME}.js`);
   let glue = readFileSync(gluePath, "utf8");
   const snippet = glue.match(/from '(\.\/snippets\/[^']+\/src\/js\/runtime\.js)';/)?.[1];
-  const fetchImport = /(__wbg_fetch_[0-9a-f]+: function\(arg0\) \{\s*const ret = )fetch\(arg0\);/g;
+  // Release glue: `__wbg_fetch_…: function(arg0) { const ret = fetch(arg0);`; --dev (--debug)
+  // glue wraps the body: `__wbg_fetch_…: function() { return logError(function (arg0) { const ret = …`.
+  const fetchImport = /(__wbg_fetch_[0-9a-f]+: function\((?:arg0)?\) \{(?: return logError\(function \(arg0\) \{)?\s*const ret = )fetch\(arg0\);/g;
   const found = glue.match(fetchImport)?.length ?? 0;
   if (!snippet || found !== 1) {
     throw new Error(`build: expected one gloo-net fetch import and the runtime.js snippet in the glue (found ${found} and ${snippet})`);
@@ -133,7 +135,7 @@ const glueFunctions = [];
   for (const m of glue.matchAll(/^export function (\w+)\(([^)]*)\)/gm)) glueFunctions.push({ name: m[1], params: m[2].trim() });
   const others = [...glue.matchAll(/^export (?!function )(?:\{([^}]*)\}|(?:const|let|var|class) (\w+))/gm)]
     .flatMap((m) => (m[1] ? m[1].split(",").map((x) => x.trim().split(/\s+as\s+/).pop()) : [m[2]]))
-    .filter((n) => !["initSync", "default"].includes(n));
+    .filter((n) => !["initSync", "default", "__wasm"].includes(n)); // __wasm: the instance's exports, in --dev builds
   if (others.length) throw new Error(`build: the glue exports ${others.join(", ")}, which the lazy entries cannot wrap (only functions)`);
   if (!glueFunctions.some((f) => f.name === "retryExecution")) throw new Error("build: the glue exports no retryExecution");
 }
