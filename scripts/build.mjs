@@ -1,13 +1,19 @@
 // Builds the publishable npm package into pkg/:
-//   wasm-pack (target web, release, wasm-opt from the npm `binaryen` package),
-//   then one entry per runtime, so that `import { retryExecution } from "cdf-workflow-retry"`
-//   works with no init() call in Node, bundlers (Vite), plain pages and Cloudflare Workers.
+//   cargo (wasm32, release) → wasm-bindgen --target web → wasm-opt (from the npm `binaryen`
+//   package; its output cached under target/wasm-opt-cache/) → the glue patched (guarded fetch,
+//   errors.js as a module of its own) and bundled with runtime.js (rolldown) → one entry per
+//   runtime (scripts/entries.mjs), so that `import { retryExecution } from "cdf-workflow-retry"`
+//   works with no init() call in Node, bundlers (Vite), plain pages and Cloudflare Workers, and
+//   loads the .wasm on the first call → index.d.ts (src/js/types.d.ts merged with the generated
+//   declarations, scripts/types.mjs) → the Node-only mock (cdf-workflow-retry/mock).
 //
 //   node scripts/build.mjs [--dev]     (--dev: debug build, faster, larger)
 import { execFileSync } from "node:child_process";
-import { copyFileSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
-import { dirname, join, delimiter } from "node:path";
+import { createHash } from "node:crypto";
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from "node:fs";
+import { dirname, join, delimiter, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { FROM_ERRORS, browserEntry, lazyEntry, mockUnsupported, nodeEntry, workerdEntry } from "./entries.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = join(root, "pkg");
@@ -64,7 +70,21 @@ if (!dev) {
   const flags = [...(section.match(/^wasm-opt = \[([^\]]*)\]/m)?.[1] ?? "").matchAll(/"([^"]+)"/g)].map((m) => m[1]);
   if (flags.length === 0) throw new Error("build: no wasm-opt flags in Cargo.toml");
   const wasmFile = join(pkg, `${NAME}_bg.wasm`);
-  sh("wasm-opt", [...flags, wasmFile, "-o", wasmFile]);
+  // wasm-opt is deterministic and the slowest step (about 35 s): its output is kept, keyed by
+  // its input, its flags and the binaryen version, so a build whose wasm did not change skips it.
+  const binaryen = JSON.parse(readFileSync(join(root, "node_modules", "binaryen", "package.json"), "utf8")).version;
+  const key = createHash("sha256").update(readFileSync(wasmFile)).update(JSON.stringify([flags, binaryen])).digest("hex");
+  const cacheDir = join(root, "target", "wasm-opt-cache");
+  const cached = join(cacheDir, `${key}.wasm`);
+  if (existsSync(cached)) {
+    console.error(`build: wasm-opt output unchanged (cached ${relative(root, cached)})`);
+  } else {
+    sh("wasm-opt", [...flags, wasmFile, "-o", `${wasmFile}.opt`]);
+    mkdirSync(cacheDir, { recursive: true });
+    copyFileSync(`${wasmFile}.opt`, cached);
+    rmSync(`${wasmFile}.opt`);
+  }
+  copyFileSync(cached, wasmFile);
 }
 
 // gloo-net sends every request through the global `fetch`, and traps (a wasm
@@ -77,7 +97,9 @@ if (!dev) {
   const gluePath = join(pkg, `${NAME}.js`);
   let glue = readFileSync(gluePath, "utf8");
   const snippet = glue.match(/from '(\.\/snippets\/[^']+\/src\/js\/runtime\.js)';/)?.[1];
-  const fetchImport = /(__wbg_fetch_[0-9a-f]+: function\(arg0\) \{\s*const ret = )fetch\(arg0\);/g;
+  // Release glue: `__wbg_fetch_…: function(arg0) { const ret = fetch(arg0);`; --dev (--debug)
+  // glue wraps the body: `__wbg_fetch_…: function() { return logError(function (arg0) { const ret = …`.
+  const fetchImport = /(__wbg_fetch_[0-9a-f]+: function\((?:arg0)?\) \{(?: return logError\(function \(arg0\) \{)?\s*const ret = )fetch\(arg0\);/g;
   const found = glue.match(fetchImport)?.length ?? 0;
   if (!snippet || found !== 1) {
     throw new Error(`build: expected one gloo-net fetch import and the runtime.js snippet in the glue (found ${found} and ${snippet})`);
@@ -89,57 +111,109 @@ if (!dev) {
   writeFileSync(gluePath, glue);
 }
 
-// One glue module: the runtime.js snippet inlined (one fewer module to fetch and
-// link) and minified, in release builds (rolldown, a dev dependency).
+// errors.js (the CdfError class and isCdfError) becomes a module of its own, pkg/errors.js,
+// which the glue and every entry import: one class, so `instanceof CdfError` holds for the
+// errors the wasm makes, and `import { isCdfError }` never loads the wasm.
+const gluePath = join(pkg, `${NAME}.js`);
+{
+  let glue = readFileSync(gluePath, "utf8");
+  const paths = new Set([...glue.matchAll(/from ['"](\.\/snippets\/[^'"]+\/src\/js\/errors\.js)['"]/g)].map((m) => m[1]));
+  if (paths.size !== 1) throw new Error(`build: expected the glue to import one errors.js snippet, found ${[...paths].join(", ") || "none"}`);
+  const [snippet] = paths;
+  copyFileSync(join(pkg, snippet), join(pkg, "errors.js"));
+  rmSync(join(pkg, snippet));
+  // Only the import statements: the wasm's import object keeps the snippet path as its key.
+  glue = glue.replaceAll(`from '${snippet}'`, "from './errors.js'").replaceAll(`from "${snippet}"`, 'from "./errors.js"');
+  writeFileSync(gluePath, glue);
+}
+
+// The functions the glue exports (wasm-bindgen writes `export function name(params) {`): each
+// becomes a lazy wrapper in the entries, so a new Rust export needs no change here.
+const glueFunctions = [];
+{
+  const glue = readFileSync(gluePath, "utf8");
+  for (const m of glue.matchAll(/^export function (\w+)\(([^)]*)\)/gm)) glueFunctions.push({ name: m[1], params: m[2].trim() });
+  const others = [...glue.matchAll(/^export (?!function )(?:\{([^}]*)\}|(?:const|let|var|class) (\w+))/gm)]
+    .flatMap((m) => (m[1] ? m[1].split(",").map((x) => x.trim().split(/\s+as\s+/).pop()) : [m[2]]))
+    .filter((n) => !["initSync", "default", "__wasm"].includes(n)); // __wasm: the instance's exports, in --dev builds
+  if (others.length) throw new Error(`build: the glue exports ${others.join(", ")}, which the lazy entries cannot wrap (only functions)`);
+  if (!glueFunctions.some((f) => f.name === "retryExecution")) throw new Error("build: the glue exports no retryExecution");
+}
+
+// One glue module: the runtime.js snippet inlined (one fewer module to fetch and link) and
+// minified, in release builds (rolldown, a dev dependency). errors.js stays outside it.
 if (!dev) {
   const { rolldown } = await import("rolldown");
-  const gluePath = join(pkg, `${NAME}.js`);
-  const bundle = await rolldown({ input: gluePath, logLevel: "silent" });
+  const bundle = await rolldown({ input: gluePath, logLevel: "silent", external: (id) => id === "./errors.js" });
   const { output } = await bundle.generate({ format: "esm", minify: true });
   await bundle.close();
   if (output.length !== 1) throw new Error(`build: expected one bundled glue chunk, got ${output.length}`);
+  if (!/from\s*["']\.\/errors\.js["']/.test(output[0].code)) throw new Error("build: the bundled glue does not import ./errors.js");
   writeFileSync(gluePath, output[0].code);
   rmSync(join(pkg, "snippets"), { recursive: true, force: true });
 }
 
-const reexport = `export { retryExecution, listExecutions, getExecution, waitForExecution, retryExecutions, clientCredentialsToken, isCdfError } from "./${NAME}.js";\n`;
+// The entries (scripts/entries.mjs): none loads the .wasm at import.
+const files = { glue: `${NAME}.js`, wasm: `${NAME}_bg.wasm` };
+{
+  // lazy.js is what a plain page loads before the first call: minified in release builds.
+  let lazy = lazyEntry(glueFunctions, files);
+  if (!dev) {
+    const { minifySync } = await import("rolldown/utils");
+    const { code, errors } = minifySync("lazy.js", lazy, { compress: true, mangle: true });
+    if (errors.length) throw new Error(`build: minifying lazy.js: ${errors.map((e) => e.message).join("; ")}`);
+    lazy = `// cdf-workflow-retry: the functions, loading the .wasm on the first call (scripts/entries.mjs, minified).\n${code}`;
+  }
+  writeFileSync(join(pkg, "lazy.js"), lazy);
+}
+writeFileSync(join(pkg, "browser.js"), browserEntry(glueFunctions));
+writeFileSync(join(pkg, "node.js"), nodeEntry(glueFunctions, files));
+writeFileSync(join(pkg, "workerd.js"), workerdEntry(glueFunctions, files));
+const exported = new Set([...glueFunctions.map((f) => f.name), ...FROM_ERRORS]);
 
-// Node 20+: compile the wasm from disk, synchronously, at import.
-writeFileSync(
-  join(pkg, "node.js"),
-  `// Node entry: instantiates the module at import; no init() needed.
-import { readFileSync } from "node:fs";
-import { initSync } from "./${NAME}.js";
-initSync({ module: readFileSync(new URL("./${NAME}_bg.wasm", import.meta.url)) });
-${reexport}`,
-);
+// Types: src/js/types.d.ts (hand-written: the class, the error union, the option types) merged
+// with wasm-bindgen's declarations minus the init functions (whose types need the DOM lib, so the
+// package type-checks in Node and Worker projects too). See scripts/types.mjs.
+{
+  const { mergeTypes } = await import("./types.mjs");
+  const generated = readFileSync(join(pkg, `${NAME}.d.ts`), "utf8");
+  const cut = generated.indexOf("export type InitInput");
+  if (cut < 0) throw new Error("build: unexpected wasm-bindgen .d.ts layout (no InitInput)");
+  const hand = readFileSync(join(root, "src", "js", "types.d.ts"), "utf8");
+  const { text, replaced, omitted } = mergeTypes(hand, generated.slice(0, cut), exported);
+  writeFileSync(join(pkg, "index.d.ts"), text);
+  if (replaced.length) console.error(`build: index.d.ts: src/js/types.d.ts replaces the generated ${replaced.join(", ")}`);
+  if (omitted.length) console.error(`build: index.d.ts: not exported by this build, so not declared: ${omitted.join(", ")}`);
+}
 
-// Cloudflare Workers (workerd): the runtime hands over the compiled module.
-writeFileSync(
-  join(pkg, "workerd.js"),
-  `// Cloudflare Workers entry: wrangler/workerd import the .wasm as a compiled module.
-import wasm from "./${NAME}_bg.wasm";
-import { initSync } from "./${NAME}.js";
-initSync({ module: wasm });
-${reexport}`,
-);
-
-// Browsers and bundlers: fetch and instantiate at import (top-level await).
-// Bundlers such as Vite see the literal `new URL("…wasm", import.meta.url)` and ship the file.
-writeFileSync(
-  join(pkg, "browser.js"),
-  `// Browser and bundler entry: loads the .wasm next to this file at import; no init() needed.
-import init from "./${NAME}.js";
-await init({ module_or_path: new URL("./${NAME}_bg.wasm", import.meta.url) });
-${reexport}`,
-);
-
-// Types: the generated declarations minus the init functions (whose types need the DOM lib),
-// so the package type-checks in Node and Worker projects too.
-const generated = readFileSync(join(pkg, `${NAME}.d.ts`), "utf8");
-const cut = generated.indexOf("export type InitInput");
-if (cut < 0) throw new Error("build: unexpected wasm-bindgen .d.ts layout (no InitInput)");
-writeFileSync(join(pkg, "index.d.ts"), generated.slice(0, cut).trimEnd() + "\n");
+// cdf-workflow-retry/mock: the mock CDF server for users' tests (Node only), copied with every
+// local module it imports; browsers, bundlers and Workers resolve the subpath to a file that throws.
+const mockFiles = [];
+{
+  const from = join(root, "tests", "mock");
+  const seen = new Set();
+  const visit = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    const text = readFileSync(join(from, file), "utf8");
+    for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s*["'](\.\/[^"']+)["']/g)) visit(join(dirname(file), m[1]));
+  };
+  visit("index.mjs");
+  mkdirSync(join(pkg, "mock"), { recursive: true });
+  for (const file of [...seen, "index.d.ts"]) {
+    mkdirSync(dirname(join(pkg, "mock", file)), { recursive: true });
+    copyFileSync(join(from, file), join(pkg, "mock", file));
+    mockFiles.push(`mock/${file}`);
+  }
+  const index = readFileSync(join(from, "index.mjs"), "utf8");
+  const exportNames = [
+    ...[...index.matchAll(/^export (?:async )?(?:function\*? |const |let |class )(\w+)/gm)].map((m) => m[1]),
+    ...[...index.matchAll(/^export \{([^}]*)\}/gm)].flatMap((m) => m[1].split(",").map((x) => x.trim().split(/\s+as\s+/).pop())),
+  ].filter(Boolean);
+  if (!exportNames.includes("startMock")) throw new Error("build: tests/mock/index.mjs exports no startMock");
+  writeFileSync(join(pkg, "mock", "unsupported.js"), mockUnsupported(exportNames));
+  mockFiles.push("mock/unsupported.js");
+}
 
 const manifest = {
   name: "cdf-workflow-retry",
@@ -162,6 +236,11 @@ const manifest = {
       import: "./browser.js",
       default: "./browser.js",
     },
+    "./mock": {
+      types: "./mock/index.d.ts",
+      node: "./mock/index.mjs",
+      default: "./mock/unsupported.js",
+    },
     "./package.json": "./package.json",
   },
   files: [
@@ -170,14 +249,19 @@ const manifest = {
     `${NAME}.d.ts`,
     ...(dev ? ["snippets/"] : []),
     `${NAME}_bg.wasm.d.ts`,
+    "errors.js",
+    "lazy.js",
     "node.js",
     "workerd.js",
     "browser.js",
     "index.d.ts",
+    ...mockFiles,
     "README.md",
     "LICENSE",
   ],
-  sideEffects: ["./node.js", "./workerd.js", "./browser.js"],
+  // No module of the package does anything at import (the .wasm loads on the first call);
+  // mock/unsupported.js throws on purpose, and must stay when imported.
+  sideEffects: ["./mock/unsupported.js"],
   engines: { node: ">=20" },
 };
 

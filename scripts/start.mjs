@@ -2,8 +2,9 @@
 //
 //   node scripts/start.mjs [--no-build]      PORT=8080 by default, host 127.0.0.1
 //
-// Builds pkg/ first when it is missing or older than src/, Cargo.toml, Cargo.lock or
-// scripts/build.mjs (--no-build skips that check). Ctrl-C or SIGTERM stops it (exit 0).
+// Builds pkg/ first when it is missing or older than src/, Cargo.toml, Cargo.lock or the build
+// scripts (scripts/build.mjs, entries.mjs, types.mjs); --no-build skips that check. Ctrl-C or
+// SIGTERM stops it (exit 0).
 //
 // Library use (the e2e tests): `const demo = await startDemo({ port: 0 }); … await demo.close();`
 import { spawnSync } from "node:child_process";
@@ -18,9 +19,9 @@ export const PKG_DIR = join(ROOT, "pkg");
 export const DEMO_TOKEN = "demo-token";
 
 /** The files the page needs from pkg/. */
-const PKG_FILES = ["browser.js", "cdf_workflow_retry.js", "cdf_workflow_retry_bg.wasm"];
+const PKG_FILES = ["browser.js", "lazy.js", "errors.js", "cdf_workflow_retry.js", "cdf_workflow_retry_bg.wasm"];
 /** What pkg/ is built from. */
-const SOURCES = ["src", "Cargo.toml", "Cargo.lock", "scripts/build.mjs"];
+const SOURCES = ["src", "Cargo.toml", "Cargo.lock", "scripts/build.mjs", "scripts/entries.mjs", "scripts/types.mjs"];
 
 /** Newest modification time under `path` (a file or a directory), with the file. */
 function newest(path) {

@@ -3,7 +3,7 @@
 //
 // The token lives only in the password input (and in sessionStorage when "Remember" is ticked).
 // It is never written into any other element, attribute or log.
-import { h, executionCard, errorCard, unexpectedCard, explain, FIELD_LABELS, formatMs } from "./view.js";
+import { h, executionCard, errorCard, unexpectedCard, explain, plain, FIELD_LABELS, formatMs } from "./view.js";
 
 const $ = (id) => document.getElementById(id);
 const form = $("retry-form");
@@ -24,22 +24,9 @@ const TOKEN_KEY = "cdf-workflow-retry-demo:token";
 const APP_NAME = "cdf-workflow-retry demo";
 const FIELDS = Object.keys(FIELD_LABELS); // cluster, baseUrl, project, token, executionId, nonce, timeoutMs
 
-let lib = null; // { retryExecution, isCdfError } once the wasm module is loaded
+let lib = null; // { retryExecution, isCdfError } once the package is imported (its wasm loads on the first call)
 let controller = null; // AbortController of the call in flight
 let mockDetected = false;
-
-// --- Request id of a successful retry -------------------------------------------------------
-// A resolved WorkflowExecution carries no request id, so the page notes the x-request-id of the
-// answer to the /retry call while a call is in flight. The module looks `fetch` up at call time;
-// this wrapper hands back the very same promise, so the module sees no difference.
-const nativeFetch = globalThis.fetch;
-let onResponse = null;
-globalThis.fetch = function fetch(...args) {
-  const promise = nativeFetch.apply(globalThis, args);
-  const observer = onResponse;
-  if (observer) promise.then(observer, () => {});
-  return promise;
-};
 
 // --- Endpoint toggle ------------------------------------------------------------------------
 function mode() {
@@ -144,7 +131,7 @@ for (const field of FIELDS) $(field).addEventListener("input", () => clearFieldE
 async function mockExecutions(project) {
   const query = project ? `?project=${encodeURIComponent(project)}` : "";
   try {
-    const res = await nativeFetch(`/_mock/executions${query}`, { headers: { accept: "application/json" } });
+    const res = await fetch(`/_mock/executions${query}`, { headers: { accept: "application/json" } });
     if (!res.ok || !(res.headers.get("content-type") ?? "").includes("application/json")) return null;
     const body = await res.json();
     if (!Array.isArray(body?.items)) return null;
@@ -256,26 +243,24 @@ async function onSubmit(event) {
   const options = readOptions();
   controller = new AbortController();
   options.signal = controller.signal;
-
-  let retryRequestId;
-  onResponse = (response) => {
-    try {
-      if (new URL(response.url).pathname.endsWith("/retry")) {
-        retryRequestId = response.headers.get("x-request-id") ?? undefined;
-      }
-    } catch {
-      /* a response without a URL: nothing to note */
-    }
+  // The module tells what it retries (and the request id of each failed answer) before each wait.
+  const retries = [];
+  options.onRetry = (event) => {
+    retries.push(event);
+    const what = event.status !== undefined ? `HTTP ${event.status}` : "a network failure";
+    statusEl.textContent = `Retrying… request ${event.attempt} got ${what}; trying again in ${formatMs(event.waitMs)}.`;
   };
+
   const started = performance.now();
   setBusy(true, started);
   statusEl.textContent = "Retrying…";
   let fieldToFocus = null;
+  let fieldMessage = "";
   try {
     const execution = await lib.retryExecution(options);
     const elapsedMs = performance.now() - started;
     show(
-      executionCard(execution, { requestId: retryRequestId, elapsedMs }),
+      executionCard(execution, { retries, elapsedMs }),
       `Retried: ${execution.workflowExternalId} is now ${execution.status}.`,
       `Execution ${execution.id}.`,
     );
@@ -283,21 +268,23 @@ async function onSubmit(event) {
     const elapsedMs = performance.now() - started;
     if (lib.isCdfError(e)) {
       const { title } = explain(e);
-      show(errorCard(e, { elapsedMs }), `Failed: ${title}.`, e.message);
-      if (e.kind === "invalid_input") fieldToFocus = e.field;
+      show(errorCard(e, { elapsedMs, retries }), `Failed: ${title}.`, plain(e.message));
+      if (e.kind === "invalid_input") {
+        fieldToFocus = e.field;
+        fieldMessage = resultEl.querySelector('[data-key="message"]')?.textContent ?? "";
+      } else if (e.kind === "api" && e.status === 401) {
+        fieldToFocus = "token";
+        fieldMessage = "CDF refused this token (HTTP 401): it is missing, expired or not valid for this project. Paste a fresh one.";
+      }
     } else {
       show(unexpectedCard(e), "Failed: unexpected error.", String(e?.message ?? e));
     }
   } finally {
-    onResponse = null;
     controller = null;
     setBusy(false);
   }
   // After the form is enabled again, so the field can take focus.
-  if (fieldToFocus) {
-    const message = resultEl.querySelector('[data-key="message"]')?.textContent ?? "";
-    markFieldError(fieldToFocus, message);
-  }
+  if (fieldToFocus) markFieldError(fieldToFocus, fieldMessage);
   refreshSeeded();
 }
 
@@ -315,14 +302,16 @@ document.addEventListener("keydown", (event) => {
 });
 
 // --- Start ----------------------------------------------------------------------------------
+// Importing the package loads no WebAssembly: the first retry does (a .wasm that cannot be
+// loaded is then a CdfError in the result card, and the next retry tries again).
 async function loadLibrary() {
   try {
     lib = await import("./pkg/browser.js");
     return true;
   } catch (err) {
     statusEl.textContent =
-      `Could not load the WebAssembly module from /pkg/ (${String(err?.message ?? err)}). ` +
-      "If pkg/ is missing, build it with `npm run build`, or start the page with `npm start`.";
+      `Could not load the package from /pkg/ (${String(err?.message ?? err)}). ` +
+      "If pkg/ is missing, build it with npm run build, or start the page with npm start.";
     retryLabel.textContent = "Module not loaded";
     document.documentElement.dataset.state = "error";
     return false;

@@ -53,6 +53,39 @@ function row(key, label, value) {
 
 const code = (text) => h("code", {}, String(text));
 
+/**
+ * A message as plain sentences: the module quotes names in backticks ("Invalid option `x`"),
+ * shown here as code, never as a literal backtick.
+ */
+export function prose(text) {
+  const parts = String(text).split("`");
+  if (parts.length % 2 === 0) return [String(text).replaceAll("`", "")]; // unbalanced: plain text
+  return parts.map((part, i) => (i % 2 ? code(part) : part)).filter((part) => part !== "");
+}
+
+/** The same message as one plain string (for the live status line). */
+export const plain = (text) => String(text).replaceAll("`", "");
+
+/** One retry the module made (an `onRetry` event), as a sentence. */
+function retryLine({ operation, attempt, waitMs, kind, status, requestId, newSession }) {
+  const what = kind === "api" && status !== undefined ? `HTTP ${status}` : "a network failure";
+  return h(
+    "li",
+    {},
+    `Request ${attempt} (${operation}) got ${what}`,
+    requestId ? [" (request id ", code(requestId), ")"] : "",
+    `; waited ${formatMs(waitMs)}`,
+    newSession ? " and created a new session" : "",
+    ".",
+  );
+}
+
+/** The retries row: one line per `onRetry` event, or nothing when there was none. */
+function retriesRow(retries) {
+  if (!retries?.length) return null;
+  return row("retries", "Retries", h("ul", { class: "retries" }, retries.map(retryLine)));
+}
+
 function rawJson(value, summary = "Raw JSON") {
   return h(
     "details",
@@ -74,8 +107,8 @@ function metadataTable(metadata) {
   );
 }
 
-/** The result card of a successful retry. */
-export function executionCard(execution, { requestId, elapsedMs } = {}) {
+/** The result card of a successful retry; `retries`: the module's `onRetry` events, if any. */
+export function executionCard(execution, { retries, elapsedMs } = {}) {
   return h(
     "article",
     { class: "card result result--ok", "aria-labelledby": "result-title" },
@@ -104,7 +137,7 @@ export function executionCard(execution, { requestId, elapsedMs } = {}) {
       row("startTime", "Started", execution.startTime !== undefined ? time(execution.startTime) : undefined),
       row("endTime", "Ended", execution.endTime !== undefined ? time(execution.endTime) : undefined),
       row("reasonForIncompletion", "Reason for incompletion", execution.reasonForIncompletion),
-      row("requestId", "Request id", requestId ? code(requestId) : undefined),
+      retriesRow(retries),
     ),
     metadataTable(execution.metadata),
     elapsedMs !== undefined ? h("p", { class: "hint" }, `Answered in ${formatMs(elapsedMs)}.`) : null,
@@ -150,6 +183,12 @@ const OPERATIONS = {
 /** A title and the advice for a CdfError: what happened, and what the person can do. */
 export function explain(e) {
   const status = e.status;
+  if (e.kind === "network" && e.operation === undefined && e.attempts === 0) {
+    return {
+      title: "The WebAssembly module did not load",
+      advice: "The message says what failed: the .wasm file's URL and status, or what the page's Content-Security-Policy must allow. Nothing was sent to CDF; press Retry to try loading it again.",
+    };
+  }
   switch (e.kind) {
     case "invalid_input":
       return {
@@ -222,17 +261,20 @@ export function errorFields(e) {
   return out;
 }
 
-/** The error card of a CdfError. */
-export function errorCard(e, { elapsedMs } = {}) {
+/** Whether sending the same call again may help, in words. */
+function retryableText(e) {
+  if (e.kind === "aborted") return "You cancelled this call: press Retry to send it again";
+  return e.retryable ? "Yes: the same call may succeed later" : "No: this call will fail the same way until something changes";
+}
+
+/** The error card of a CdfError; `retries`: the module's `onRetry` events before it gave up, if any. */
+export function errorCard(e, { elapsedMs, retries } = {}) {
   const { title, advice } = explain(e);
-  const yesNo = e.retryable
-    ? "Yes: the same call may succeed later"
-    : "No: this call will fail the same way until something changes";
   return h(
     "article",
     { class: `card result result--error result--${e.kind}`, "aria-labelledby": "result-title", "data-kind": e.kind },
     h("header", { class: "result-head" }, h("span", { class: "badge badge--error" }, "ERROR"), h("h3", { id: "result-title" }, title)),
-    h("p", { class: "message", "data-key": "message" }, e.message),
+    h("p", { class: "message", "data-key": "message" }, prose(e.message)),
     h("p", { class: "advice" }, advice),
     h(
       "dl",
@@ -243,8 +285,9 @@ export function errorCard(e, { elapsedMs } = {}) {
       row("code", "CDF error code", e.code !== undefined && e.code !== e.status ? String(e.code) : undefined),
       row("requestId", "Request id", e.requestId ? code(e.requestId) : undefined),
       row("field", "Field", e.field ? code(e.field) : undefined),
-      row("retryable", "Retryable", yesNo),
+      row("retryable", "Retryable", retryableText(e)),
       row("attempts", "HTTP requests sent", String(e.attempts ?? 0)),
+      retriesRow(retries),
       row("missing", "Missing", e.missing ? code(JSON.stringify(e.missing)) : undefined),
       row("duplicated", "Duplicated", e.duplicated ? code(JSON.stringify(e.duplicated)) : undefined),
       row("extra", "Other details", e.extra ? code(JSON.stringify(e.extra)) : undefined),

@@ -166,9 +166,15 @@ const MIME = {
   ".svg": "image/svg+xml",
 };
 
-/** A minimal static file server for `dir` on 127.0.0.1, a free port. Resolves to { url, close() }. */
-export async function serveStatic(dir) {
+/**
+ * A minimal static file server for `dir` on 127.0.0.1, a free port. Resolves to { url, close(), requests }.
+ * Options: `headers` (added to every file answer, read at each one, e.g. a Content-Security-Policy), and
+ * `intercept(path, res)`, called first for each request: it answers and returns true to take over.
+ * `requests` lists the paths asked for, in order.
+ */
+export async function serveStatic(dir, { headers = {}, intercept } = {}) {
   const base = resolve(dir);
+  const requests = [];
   const server = createServer((req, res) => {
     let path;
     try {
@@ -177,6 +183,8 @@ export async function serveStatic(dir) {
       res.writeHead(400).end();
       return;
     }
+    requests.push(path);
+    if (intercept?.(path, res)) return;
     let file = resolve(base, "." + path);
     if (file !== base && !file.startsWith(base + sep)) {
       res.writeHead(403).end();
@@ -190,6 +198,7 @@ export async function serveStatic(dir) {
     res.writeHead(200, {
       "content-type": MIME[extname(file)] ?? "application/octet-stream",
       "cache-control": "no-store",
+      ...headers,
     });
     res.end(readFileSync(file));
   });
@@ -197,6 +206,7 @@ export async function serveStatic(dir) {
   const { port } = server.address();
   return {
     url: `http://127.0.0.1:${port}`,
+    requests,
     close: () =>
       new Promise((r) => {
         server.closeAllConnections();

@@ -22,6 +22,10 @@ test("package: npm pack ./pkg gives a publishable tarball", async () => {
   assert.ok(Array.isArray(manifest.files), "files");
   assert.ok(manifest.sideEffects !== undefined, "sideEffects");
   assert.deepEqual(manifest.bin, { "cdf-workflow-retry": "./cli.js" });
+  // The Node-only mock: its own subpath, a stub everywhere but Node.
+  assert.deepEqual(manifest.exports["./mock"], { types: "./mock/index.d.ts", node: "./mock/index.mjs", default: "./mock/unsupported.js" });
+  // No module does anything at import (the .wasm loads on the first call), but the mock's stub, which throws.
+  assert.deepEqual(manifest.sideEffects, ["./mock/unsupported.js"]);
 
   // Every file the manifest points to is in the tarball.
   const targets = new Set([manifest.main, manifest.module, manifest.browser, manifest.types, ...Object.values(manifest.bin)]);
@@ -30,7 +34,10 @@ test("package: npm pack ./pkg gives a publishable tarball", async () => {
   for (const target of targets) assert.ok(files.includes(target.replace(/^\.\//, "")), `${target} is in the tarball`);
 
   // The runtime entries, one .wasm, the README, and nothing else (no .gitignore, no tarballs).
-  for (const f of ["README.md", "package.json", "cdf_workflow_retry_bg.wasm", "node.js", "browser.js", "workerd.js", "index.d.ts", "cli.js"]) {
+  for (const f of [
+    "README.md", "package.json", "cdf_workflow_retry_bg.wasm", "cdf_workflow_retry.js", "errors.js", "lazy.js", "node.js", "browser.js",
+    "workerd.js", "index.d.ts", "cli.js", "mock/index.mjs", "mock/index.d.ts", "mock/server.mjs", "mock/unsupported.js",
+  ]) {
     assert.ok(files.includes(f), `${f} is in the tarball`);
   }
   assert.equal(files.filter((f) => f.endsWith(".wasm")).length, 1);

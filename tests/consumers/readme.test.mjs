@@ -46,8 +46,13 @@ test("readme: every example is copied from a tested file", () => {
   assert.equal(toml, readFileSync(join(ROOT, "examples", "worker", "wrangler.toml"), "utf8"));
   const [worker] = blocks("### Cloudflare Workers", "js");
   assertCopiedFrom(worker, join(ROOT, "examples", "worker", "src", "index.js"));
-  const [ts] = blocks("### TypeScript", "ts");
-  assertCopiedFrom(ts, join(FIXTURES, "types", "consumer.ts"));
+  const ts = blocks("### TypeScript", "ts");
+  assert.ok(ts.length >= 2, "the TypeScript section shows the imports and the narrowing");
+  for (const block of ts) assertCopiedFrom(block, join(FIXTURES, "types", "consumer.ts"));
+  const [onDemand] = blocks("### Loading the package on demand", "js");
+  assertCopiedFrom(onDemand, join(FIXTURES, "vite-dynamic", "main.js"));
+  const [mock] = blocks("### Testing your code: `cdf-workflow-retry/mock`", "js");
+  assertCopiedFrom(mock, join(FIXTURES, "node", "mock.mjs"));
 });
 
 test("readme: the CLI usage and exit codes match --help", async () => {

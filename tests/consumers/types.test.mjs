@@ -25,5 +25,6 @@ for (const [name, extra] of [
     assert.equal(r.code, 0, `tsc failed:\n${r.stdout}${r.stderr}`);
     // The types came from the package's declarations (through the exports map's "types").
     assert.match(r.stdout, /node_modules\/cdf-workflow-retry\/index\.d\.ts$/m);
+    assert.match(r.stdout, /node_modules\/cdf-workflow-retry\/mock\/index\.d\.ts$/m, "and the mock's, through its subpath");
   });
 }

@@ -115,7 +115,6 @@ describe("demo page", () => {
     const { page } = session;
     await page.selectOption("#seeded", IDS.failed);
     assert.equal(await page.inputValue("#executionId"), IDS.failed, "choosing a seeded execution fills the id");
-    const answer = page.waitForResponse((r) => r.url().endsWith(`/executions/${IDS.failed}/retry`));
     await page.click("#retry");
     const badge = page.locator("#result .badge[data-status]");
     await badge.waitFor({ timeout: 10_000 });
@@ -127,7 +126,7 @@ describe("demo page", () => {
     assert.equal(await fact(page, "engineExecutionId").innerText(), "9b2f4c1e-3a7d-4e8b-9c10-5d6e7f8a9b01");
     assert.equal(await fact(page, "createdTime").innerText(), "Mar 10, 2026, 02:00:00 AM UTC", "local time (UTC here)");
     assert.equal(await page.locator('#result [data-key="createdTime"] time').getAttribute("datetime"), "2026-03-10T02:00:00.000Z");
-    assert.equal(await fact(page, "requestId").innerText(), (await answer).headers()["x-request-id"]);
+    assert.equal(await fact(page, "retries").count(), 0, "no retries listed: the first attempt worked");
     const metadata = await page.locator('#result table[data-key="metadata"] tbody tr').allInnerTexts();
     assert.deepEqual(metadata.map((r) => r.split("\t")), [["team", "data"], ["trigger", "schedule"]]);
     assert.match(await page.locator("#status").innerText(), /Retried: nightly-ingest is now RUNNING/);
@@ -146,6 +145,22 @@ describe("demo page", () => {
     assert.equal(log[1].headers["x-cdp-app"], "cdf-workflow-retry demo");
     await until(async () => (await page.locator("#seeded option").allInnerTexts()).some((o) => o.startsWith("nightly-ingest · RUNNING · 11111111")), { what: "the refreshed list" });
     await shot(page, "2-success.png");
+    await assertClean(session);
+  });
+
+  it("lists the module's retries (onRetry) with their request ids, and leaves fetch alone", async () => {
+    const project = uniqueProject("onretry");
+    const session = await open({ project });
+    const { page } = session;
+    assert.equal(await page.evaluate(() => /\[native code\]/.test(Function.prototype.toString.call(fetch))), true, "the page does not patch fetch");
+    await script(demo, project, { on: "retry", status: 503, headers: { "retry-after": "0" }, requestId: "mock-busy-1" });
+    await page.selectOption("#seeded", IDS.failed);
+    await page.click("#retry");
+    await page.locator('#result .badge[data-status="RUNNING"]').waitFor({ timeout: 10_000 });
+    const log = await mockLog(demo, project);
+    assert.deepEqual(log.map((r) => [r.op, r.status]), [["sessions", 200], ["retry", 503], ["sessions", 200], ["retry", 200]]);
+    const retries = await page.locator('#result [data-key="retries"] li').allInnerTexts();
+    assert.deepEqual(retries, ["Request 2 (retryExecution) got HTTP 503 (request id mock-busy-1); waited 0 ms and created a new session."]);
     await assertClean(session);
   });
 
@@ -185,6 +200,13 @@ describe("demo page", () => {
     assert.equal(await page.evaluate(() => document.activeElement?.id), "executionId", "the field has the focus");
     assert.match(await page.locator("#executionId-error").innerText(), /executionId.*UUID/);
     assert.equal(await page.locator("#executionId-error").isVisible(), true);
+    // The module quotes names in backticks: the page shows plain sentences, the name as code.
+    const message = page.locator('#result [data-key="message"]');
+    assert.match(await message.innerText(), /^Invalid option executionId: it must be a UUID/);
+    assert.equal(await message.locator("code").first().innerText(), "executionId");
+    for (const text of [await message.innerText(), await page.locator("#executionId-error").innerText(), await page.locator("#status").textContent()]) {
+      assert.ok(!text.includes("`"), `no backtick shown: ${text}`);
+    }
     assert.equal(await fact(page, "field").innerText(), "executionId");
     assert.equal(await fact(page, "attempts").innerText(), "0");
     assert.match(await page.locator("#result h3").innerText(), /Check the execution id/);
@@ -247,6 +269,8 @@ describe("demo page", () => {
     assert.ok(Date.now() - started < 8000, "aborted at once, not after the 10 s answer");
     assert.equal(await fact(page, "kind").innerText(), "aborted");
     assert.match(await card.innerText(), /aborted/i);
+    assert.doesNotMatch(await card.innerText(), /fail the same way/, "a cancelled call is not one that will fail again");
+    assert.match(await fact(page, "retryable").innerText(), /^You cancelled this call/);
     assert.match(await page.locator("#status").innerText(), /Cancelled \(aborted\)/);
     assert.equal(await page.isEnabled("#retry"), true);
     assert.equal(await page.isDisabled("#cancel"), true);
@@ -296,6 +320,42 @@ describe("demo page", () => {
     await assertClean(session);
   });
 
+  it("the skip link lands on the form: the next Tab is its first control", async () => {
+    const session = await open();
+    const { page } = session;
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement?.className), "skip-link", "the skip link comes first");
+    assert.equal(await page.locator(".skip-link").isVisible(), true, "and shows when focused");
+    await page.keyboard.press("Enter");
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "retry-form", "the form has the focus");
+    await page.keyboard.press("Tab");
+    assert.equal(await page.evaluate(() => document.activeElement?.closest("form")?.id), "retry-form", "then its first control");
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "target-baseUrl", "the endpoint choice (base URL, as the mock set it)");
+    await assertClean(session);
+  });
+
+  it("a .wasm that cannot be loaded: the page is ready, the retry explains it, and the next retry loads it", async () => {
+    let missing = true;
+    const route = (page) =>
+      page.route("**/pkg/cdf_workflow_retry_bg.wasm", (r) => (missing ? r.fulfill({ status: 404, contentType: "text/plain", body: "gone" }) : r.fallback()));
+    const project = uniqueProject("nowasm");
+    const session = await open({ project, route });
+    const { page } = session;
+    await page.selectOption("#seeded", IDS.failed);
+    await page.click("#retry");
+    const card = page.locator('#result [data-kind="network"]');
+    await card.waitFor({ timeout: 10_000 });
+    assert.match(await page.locator("#result h3").innerText(), /The WebAssembly module did not load/);
+    assert.match(await card.innerText(), /cdf_workflow_retry_bg\.wasm answered HTTP 404/);
+    assert.equal(await fact(page, "attempts").innerText(), "0");
+    assert.equal(await fact(page, "operation").count(), 0, "no request was made");
+    assert.deepEqual(await mockLog(demo, project), [], "nothing reached the mock");
+    missing = false;
+    await page.click("#retry");
+    await page.locator('#result .badge[data-status="RUNNING"]').waitFor({ timeout: 10_000 });
+    await assertClean(session);
+  });
+
   it("remembers the token only when asked, in sessionStorage only", async () => {
     const session = await open();
     const { page } = session;
@@ -334,6 +394,10 @@ describe("demo page", () => {
     assert.match(await card.innerText(), /token is missing, expired or not valid/);
     assert.match(await fact(page, "operation").innerText(), /creating the session/);
     assert.match(await fact(page, "requestId").innerText(), /^mock-/);
+    // The token is what to fix: the focus goes to its field, marked and explained.
+    assert.equal(await page.evaluate(() => document.activeElement?.id), "token", "the token field has the focus");
+    assert.equal(await page.getAttribute("#token", "aria-invalid"), "true");
+    assert.match(await page.locator("#token-error").innerText(), /HTTP 401/);
 
     await page.fill("#token", DEMO_TOKEN);
     await script(demo, project, { on: "sessions", status: 403, body: { error: { code: 403, message: "Resource not available" } } });
@@ -357,6 +421,8 @@ describe("demo page", () => {
     const cluster = "westeurope-1";
     const origin = `https://${cluster}.cognitedata.com`;
     const seen = [];
+    let sessions = 0;
+    let retries = 0;
     const route = async (page) => {
       // As if the page were hosted somewhere without the mock.
       await page.route("**/_mock/executions*", (r) => r.fulfill({ status: 404, contentType: "text/plain", body: "not here" }));
@@ -367,13 +433,20 @@ describe("demo page", () => {
           "access-control-allow-origin": "*",
           "access-control-allow-headers": "authorization, content-type, accept, x-cdp-sdk, x-cdp-app",
           "access-control-allow-methods": "POST, OPTIONS",
-          "access-control-expose-headers": "x-request-id",
+          "access-control-expose-headers": "x-request-id, retry-after",
         };
         if (req.method() === "OPTIONS") return r.fulfill({ status: 204, headers: cors });
         seen.push(`${req.method()} ${new URL(req.url()).pathname} ${req.headers().authorization === "Bearer real-looking-token"}`);
         if (req.url().endsWith("/sessions")) {
-          return r.fulfill({ status: 200, headers: { ...cors, "x-request-id": "r-1" }, contentType: "application/json",
-            body: JSON.stringify({ items: [{ id: 1, type: "TOKEN_EXCHANGE", status: "READY", nonce: "n0nce" }] }) });
+          sessions += 1;
+          return r.fulfill({ status: 200, headers: { ...cors, "x-request-id": `r-${sessions}` }, contentType: "application/json",
+            body: JSON.stringify({ items: [{ id: sessions, type: "TOKEN_EXCHANGE", status: "READY", nonce: `n0nce-${sessions}` }] }) });
+        }
+        // The first retry meets a busy cluster (503), the module retries with a new session.
+        retries += 1;
+        if (retries === 1) {
+          return r.fulfill({ status: 503, headers: { ...cors, "x-request-id": "cluster-req-41", "retry-after": "0" },
+            contentType: "application/json", body: JSON.stringify({ error: { code: 503, message: "Service unavailable" } }) });
         }
         return r.fulfill({ status: 200, headers: { ...cors, "x-request-id": "cluster-req-42" }, contentType: "application/json",
           body: JSON.stringify({
@@ -399,9 +472,12 @@ describe("demo page", () => {
     assert.deepEqual(seen, [
       "POST /api/v1/projects/my-project/sessions true",
       `POST /api/v1/projects/my-project/workflows/executions/${IDS.failed}/retry true`,
+      "POST /api/v1/projects/my-project/sessions true",
+      `POST /api/v1/projects/my-project/workflows/executions/${IDS.failed}/retry true`,
     ]);
-    assert.equal(await fact(page, "requestId").innerText(), "cluster-req-42");
-    session.problems = session.problems.filter((p) => !/status of 404/.test(p));
+    // The busy answer's request id reached the page (CORS exposes it), through onRetry.
+    assert.match(await fact(page, "retries").innerText(), /HTTP 503 \(request id cluster-req-41\)/);
+    session.problems = session.problems.filter((p) => !/status of (404|503)/.test(p));
     await assertClean(session, "real-looking-token");
   });
 

@@ -135,7 +135,8 @@ describe("npm start (scripts/start.mjs)", () => {
       at("Cargo.lock", 1000);
       at("scripts/build.mjs", 1000);
       assert.match(buildReason(root), /pkg\/browser\.js is missing/);
-      for (const f of ["browser.js", "cdf_workflow_retry.js", "cdf_workflow_retry_bg.wasm"]) at(`pkg/${f}`, 2000);
+      at("scripts/entries.mjs", 1000);
+      for (const f of ["browser.js", "lazy.js", "errors.js", "cdf_workflow_retry.js", "cdf_workflow_retry_bg.wasm"]) at(`pkg/${f}`, 2000);
       assert.equal(buildReason(root), null, "up to date");
       at("src/deep/mod.rs", 3000);
       assert.match(buildReason(root), /src\/deep\/mod\.rs changed/);
@@ -143,6 +144,9 @@ describe("npm start (scripts/start.mjs)", () => {
       at("scripts/build.mjs", 3000);
       assert.match(buildReason(root), /scripts\/build\.mjs changed/);
       at("scripts/build.mjs", 1000);
+      at("scripts/entries.mjs", 3000);
+      assert.match(buildReason(root), /scripts\/entries\.mjs changed/, "the entries are a build input too");
+      at("scripts/entries.mjs", 1000);
       at("Cargo.toml", 3000);
       assert.match(buildReason(root), /Cargo\.toml changed/);
     } finally {

@@ -64,8 +64,9 @@ test("the package manifest and types are complete", () => {
   assert.equal(manifest.name, "cdf-workflow-retry");
   assert.ok(manifest.exports["."].node && manifest.exports["."].browser && manifest.exports["."].workerd && manifest.exports["."].types);
   const dts = readFileSync(join(pkgDir, "index.d.ts"), "utf8");
-  assert.match(dts, /export function retryExecution\(options: RetryExecutionOptions\): Promise<WorkflowExecution>;/);
-  assert.match(dts, /export function isCdfError\(value: unknown\): value is CdfError;/);
+  assert.match(dts, /export declare function retryExecution\(options: RetryExecutionOptions\): Promise<WorkflowExecution>;/);
+  assert.match(dts, /export declare function isCdfError\(e: unknown\): e is CdfErrorUnion;/);
+  assert.match(dts, /export declare class CdfError extends Error \{/);
   assert.match(dts, /export type WorkflowStatus = "RUNNING" \| "COMPLETED" \| "FAILED" \| "TIMED_OUT" \| "TERMINATED";/);
   const code = dts.replace(/\/\*[\s\S]*?\*\//g, "");
   assert.doesNotMatch(code, /[:<(,|]\s*any\b/, "no `any` type in the public types");
