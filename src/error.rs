@@ -158,7 +158,7 @@ impl CdfError {
         let mut e = CdfError::new(
             ErrorKind::InvalidInput,
             None,
-            format!("Invalid option `{shown}`: it must {reason}."),
+            format!("Invalid option \"{shown}\": it must {reason}."),
         );
         e.field = Some(field);
         e
@@ -171,7 +171,7 @@ impl CdfError {
             ErrorKind::InvalidResponse,
             Some(operation),
             format!(
-                "{} answer to {} is not as documented: `{field}` {problem}.",
+                "{} answer to {} is not as documented: {field} {problem}.",
                 capitalised_possessive(operation.server()),
                 operation.as_str()
             ),
@@ -766,7 +766,7 @@ mod tests {
             CdfError::invalid_response(Operation::ListExecutions, "items[3].status", "is missing");
         assert_eq!(
             e.message,
-            "CDF's answer to listExecutions is not as documented: `items[3].status` is missing."
+            "CDF's answer to listExecutions is not as documented: items[3].status is missing."
         );
         let api = |op, status| CdfError::api(op, status, "", None, None, &r).message;
         assert!(api(Operation::GetExecution, 403).contains("workflowOrchestrationACL:READ"));

@@ -324,7 +324,7 @@ mod tests {
         let e = parse_options(&with(vec![("executionID", s(ID))])).expect_err("refused");
         assert_eq!(
             e.message,
-            "Invalid option `executionID`: it must not be set: it is not an option of retryExecution (did you mean executionId?)."
+            "Invalid option \"executionID\": it must not be set: it is not an option of retryExecution (did you mean executionId?)."
         );
         let e = parse_options(&with(vec![("zzz", s(ID))])).expect_err("refused");
         assert!(

@@ -202,7 +202,7 @@ describe("demo page", () => {
     assert.equal(await page.locator("#executionId-error").isVisible(), true);
     // The module quotes names in backticks: the page shows plain sentences, the name as code.
     const message = page.locator('#result [data-key="message"]');
-    assert.match(await message.innerText(), /^Invalid option executionId: it must be a UUID/);
+    assert.match(await message.innerText(), /^Invalid option "?executionId"?: it must be a UUID/);
     assert.equal(await message.locator("code").first().innerText(), "executionId");
     for (const text of [await message.innerText(), await page.locator("#executionId-error").innerText(), await page.locator("#status").textContent()]) {
       assert.ok(!text.includes("`"), `no backtick shown: ${text}`);
