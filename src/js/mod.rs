@@ -30,7 +30,7 @@ export interface RetryExecutionOptions {
    * A provider is called with `{ forceRefresh }`: `false` first, `true` when asked again once after a 401.
    * A `CdfError` it throws passes through unchanged; anything else thrown is `invalid_input` for `token`.
    */
-  token: string | TokenProvider;
+  token: string | TokenFunction;
   /** The execution to retry: a UUID, any case. */
   executionId: string;
   /** A session nonce. Omitted: the module creates a session (token exchange, or `clientCredentials`). */
@@ -49,8 +49,18 @@ export interface RetryExecutionOptions {
   onRetry?: ((event: RetryEvent) => void) | undefined;
 }
 
-/** A bearer-token provider: called with `{ forceRefresh: true }` only on the second ask after a 401. */
-export type TokenProvider = (context: { forceRefresh: boolean }) => string | Promise<string>;
+/**
+ * A bearer-token function for the `token` option (sync or async): called with
+ * `{ forceRefresh: true }` only on the second ask after a 401.
+ */
+export type TokenFunction = (context: { forceRefresh: boolean }) => string | Promise<string>;
+
+/**
+ * What {@link clientCredentialsToken} returns: resolves to a bearer token, cached until it
+ * expires; `{ forceRefresh: true }` fetches a new one unless a request is already in flight.
+ * Usable as the `token` option of every call.
+ */
+export type TokenProvider = (context?: { forceRefresh?: boolean }) => Promise<string>;
 
 /** What {@link RetryExecutionOptions.onRetry} is told before each wait. */
 export interface RetryEvent {
@@ -93,12 +103,12 @@ export type CdfErrorKind = "invalid_input" | "api" | "network" | "timeout" | "ab
 export interface CdfError extends Error {
   name: "CdfError";
   kind: CdfErrorKind;
-  /** Which call failed; absent for "invalid_input". */
-  operation?: "createSession" | "retryExecution";
+  /** Which request failed; absent for "invalid_input". */
+  operation?: "createSession" | "retryExecution" | "listExecutions" | "getExecution" | "getToken";
   /** The HTTP status, for "api". */
   status?: number;
-  /** `error.code` of the CDF error body. */
-  code?: number;
+  /** `error.code` of the CDF error body (a number), or the OAuth `error` of an identity provider (a string, e.g. "invalid_client"). */
+  code?: number | string;
   /** `error.missing` of the CDF error body. */
   missing?: Record<string, unknown>[];
   /** `error.duplicated` of the CDF error body. */
@@ -115,6 +125,128 @@ export interface CdfError extends Error {
   attempts: number;
   /** The underlying JS error (or abort reason), where there was one. */
   cause?: unknown;
+}
+
+/** The connection options every call takes (see {@link RetryExecutionOptions}). */
+export interface ConnectionOptions {
+  project: string;
+  cluster?: string | undefined;
+  baseUrl?: string | undefined;
+  token: string | TokenFunction;
+  signal?: AbortSignal | undefined;
+  timeoutMs?: number | undefined;
+  maxRetries?: number | undefined;
+  appName?: string | undefined;
+  onRetry?: ((event: RetryEvent) => void) | undefined;
+}
+
+/** A workflow to list: its external id, or `{ externalId, version? }` (1 to 255 characters each). */
+export type WorkflowFilter = string | { externalId: string; version?: string | undefined };
+
+/** What {@link listExecutions} selects (and the `filter` of {@link retryExecutions}). */
+export interface ListExecutionsQuery {
+  /** 1 to 100 workflows; sent as `workflowFilters`. */
+  workflows?: WorkflowFilter[] | undefined;
+  /** 1 to 5 distinct statuses. */
+  status?: WorkflowStatus[] | undefined;
+  /** Milliseconds since the Unix epoch, inclusive. */
+  createdTimeStart?: number | undefined;
+  /** Milliseconds since the Unix epoch, inclusive; not before `createdTimeStart`. */
+  createdTimeEnd?: number | undefined;
+  /** 1 to 10000; default 100. */
+  limit?: number | undefined;
+}
+
+/** Options of {@link listExecutions}. */
+export interface ListExecutionsOptions extends ConnectionOptions, ListExecutionsQuery {}
+
+/** Options of {@link getExecution}. */
+export interface GetExecutionOptions extends ConnectionOptions {
+  /** A UUID, any case. */
+  executionId: string;
+}
+
+/** Options of {@link waitForExecution}. `timeoutMs` is the deadline of the whole wait (default 900000). */
+export interface WaitForExecutionOptions extends GetExecutionOptions {
+  /** The first wait between polls, doubled after each poll up to 15000 (or this, when larger); 100 to 60000, default 1000. */
+  pollIntervalMs?: number | undefined;
+  /** Called after each successful poll; what it throws is ignored. */
+  onProgress?: ((details: WorkflowExecutionDetails) => void) | undefined;
+}
+
+/** The status of a task; values CDF adds later are passed through. */
+export type TaskStatus = "IN_PROGRESS" | "CANCELED" | "FAILED" | "FAILED_WITH_TERMINAL_ERROR" | "COMPLETED" | "COMPLETED_WITH_ERRORS" | "SCHEDULED" | "TIMED_OUT" | "SKIPPED" | (string & {});
+
+/** One executed task of a workflow execution. */
+export interface TaskExecution {
+  id: string;
+  externalId: string;
+  status: TaskStatus;
+  /** "function" | "transformation" | "cdf" | "dynamic" | "subworkflow" | "simulation"; other values are passed through. */
+  taskType: string;
+  parentTaskExternalId?: string;
+  startTime?: number;
+  endTime?: number;
+  reasonForIncompletion?: string;
+  /** Plain JSON, as sent by CDF. */
+  input: Record<string, unknown>;
+  /** Plain JSON, as sent by CDF. */
+  output: Record<string, unknown>;
+}
+
+/** A workflow execution with its tasks and definition ({@link getExecution}, {@link waitForExecution}). */
+export interface WorkflowExecutionDetails extends WorkflowExecution {
+  executedTasks: TaskExecution[];
+  workflowDefinition: { hash: string; description?: string; tasks: Record<string, unknown>[] };
+  input?: Record<string, unknown>;
+}
+
+/** The `filter` of {@link retryExecutions}: `status` holds only retryable statuses (default: all three). */
+export interface RetryExecutionsFilter extends Omit<ListExecutionsQuery, "status"> {
+  status?: ("FAILED" | "TIMED_OUT" | "TERMINATED")[] | undefined;
+}
+
+/** What {@link RetryExecutionsOptions.onProgress} is told once per finished execution. */
+export interface RetryExecutionsProgress {
+  done: number;
+  total: number;
+  executionId: string;
+  execution?: WorkflowExecution;
+  error?: CdfError;
+}
+
+/** Options of {@link retryExecutions}: exactly one of `executionIds` and `filter`. `timeoutMs` and `maxRetries` apply to each execution. */
+export interface RetryExecutionsOptions extends ConnectionOptions {
+  /** 1 to 1000 UUIDs; duplicates (in any case) are retried once. */
+  executionIds?: string[] | undefined;
+  /** List the executions to retry instead. */
+  filter?: RetryExecutionsFilter | undefined;
+  /** Create each session with client credentials instead of token exchange. */
+  clientCredentials?: { clientId: string; clientSecret: string } | undefined;
+  /** 1 to 16; default 4: executions in flight at once. */
+  concurrency?: number | undefined;
+  /** Called once per finished execution; what it throws is ignored. */
+  onProgress?: ((event: RetryExecutionsProgress) => void) | undefined;
+}
+
+/** What {@link retryExecutions} resolves to, both lists in input (or list) order. */
+export interface RetryExecutionsResult {
+  retried: WorkflowExecution[];
+  failed: { executionId: string; error: CdfError }[];
+}
+
+/** Options of {@link clientCredentialsToken}. */
+export interface ClientCredentialsTokenOptions {
+  /** https (http only for a loopback host), e.g. https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token */
+  tokenUrl: string;
+  clientId: string;
+  clientSecret: string;
+  /** Sent space-separated as `scope`, e.g. ["https://westeurope-1.cognitedata.com/.default"]. */
+  scopes?: string[] | undefined;
+  /** Sent as `audience` (Auth0-style identity providers). */
+  audience?: string | undefined;
+  /** 0 to 3600, default 30: refresh this long before expiry. */
+  leewaySeconds?: number | undefined;
 }
 "#;
 
