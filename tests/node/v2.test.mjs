@@ -1065,6 +1065,18 @@ describe("retryExecutions", () => {
     assertNoSecrets(error, [nonce, TOKEN]);
   });
 
+  test("a token the provider returned for another execution of the batch never shows in an error", async () => {
+    const c = ctx("r-rotate");
+    let n = 0;
+    const token = () => `test-token-rotating-SECRET-${++n}`;
+    c.script({ on: "retry", path: `/workflows/executions/${TIMED_OUT}/retry`, status: 400, body: { error: { code: 400, message: "seen test-token-rotating-SECRET-1 and test-token-rotating-SECRET-2" } } });
+    const result = await retryExecutions(c.conn({ token, executionIds: [FAILED, TIMED_OUT], concurrency: 1 }));
+    assert.equal(n, 2, "the provider was asked once per execution");
+    assert.deepEqual(result.retried.map((e) => e.id), [FAILED]);
+    assert.equal(result.failed.length, 1);
+    assertNoSecrets(result.failed[0].error, ["test-token-rotating-SECRET-1", "test-token-rotating-SECRET-2"]);
+  });
+
   test("timeoutMs and maxRetries apply to each execution", async () => {
     const c = ctx("r-each");
     c.script({ on: "retry", path: `/workflows/executions/${FAILED}/retry`, hang: true });
