@@ -77,7 +77,7 @@ for (const [name, args] of [
       }
       const n = cargoCount(out);
       const suites = out.match(/test result: ok\. [1-9]\d* passed/g)?.length ?? 0;
-      if (suites < 5) throw new Error(`${name}: expected 5 wasm test binaries to run tests, saw ${suites}`);
+      if (suites < 6) throw new Error(`${name}: expected 6 wasm test binaries to run tests, saw ${suites}`);
       return n;
     } finally {
       await mock.close();

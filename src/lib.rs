@@ -81,7 +81,10 @@ mod js;
 #[global_allocator]
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 #[cfg(target_arch = "wasm32")]
-pub use js::{is_cdf_error, retry_execution};
+pub use js::{
+    client_credentials_token, get_execution, is_cdf_error, list_executions, retry_execution,
+    retry_executions, wait_for_execution,
+};
 
 /// The `x-cdp-sdk` header value: `cdf-workflow-retry:<version>`.
 pub const SDK_HEADER: &str = concat!("cdf-workflow-retry:", env!("CARGO_PKG_VERSION"));

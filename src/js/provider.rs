@@ -116,6 +116,11 @@ async fn fetch(state: &Rc<RefCell<State>>) -> Result<JsValue, JsValue> {
         TOKEN_MAX_RETRIES,
         &options.client_secret,
     )?;
+    // The token this provider returned before is a secret too: an identity
+    // provider's error may echo it (e.g. "token … was revoked").
+    if let Some(previous) = state.borrow().cached.as_ref() {
+        client.redactor.add(previous.token());
+    }
     let op = Operation::GetToken;
     let sent_at = js_sys::Date::now();
     let form = token_form(&options);

@@ -130,6 +130,33 @@ pub async fn mint_nonce(project: &str) -> String {
     get_str(&v, "nonce").expect("nonce")
 }
 
+/// The API requests of one op (`list`, `get`, `sessions`, `retry`, `token`) the mock received for `project`.
+pub async fn log_of(project: &str, op: &str) -> Vec<JsValue> {
+    let v = control("GET", &format!("/projects/{project}/log?op={op}"), None).await;
+    js_sys::Array::from(&get(&v, "requests")).iter().collect()
+}
+
+/// The project's stats: `{requests, tokensIssued, inFlight, maxInFlight}` (per op).
+pub async fn project_stats(project: &str) -> JsValue {
+    control("GET", &format!("/projects/{project}/stats"), None).await
+}
+
+/// Sets how retried (or running) executions of `project` end: a JSON object of outcomes.
+pub async fn set_outcomes(project: &str, outcomes: &str) {
+    control(
+        "POST",
+        &format!("/projects/{project}/outcomes"),
+        Some(outcomes.to_owned()),
+    )
+    .await;
+}
+
+/// Every execution of `project` now, newest first (`{id, status, ...}`).
+pub async fn executions(project: &str) -> Vec<JsValue> {
+    let v = control("GET", &format!("/projects/{project}/executions"), None).await;
+    js_sys::Array::from(&get(&v, "items")).iter().collect()
+}
+
 /// `{noncesIssued, noncesBound, nonceReuseAttempts}`.
 pub async fn stats() -> JsValue {
     control("GET", "/stats", None).await
