@@ -25,9 +25,24 @@ pub trait ToJson {
 
 /// Appends `s` as a JSON string: `"` and `\` escaped, control characters as
 /// `\n`, `\t`… or `\u00XX` (RFC 8259 section 7), everything else as is.
+/// A lone surrogate kept by [`crate::parse`] ([`SURROGATE_MARK`] and its
+/// code) is written back as its `\uDXXX` escape, so `JSON.parse` returns the
+/// string CDF sent, every code unit included.
 pub fn write_string(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c == SURROGATE_MARK {
+            match chars.next() {
+                Some(SURROGATE_MARK) => out.push(SURROGATE_MARK),
+                Some(code) => {
+                    let unit = u32::from(code).saturating_sub(u32::from(SURROGATE_MARK) + 1);
+                    out.push_str(&format!("\\u{:04x}", 0xD800 + unit));
+                }
+                None => out.push(SURROGATE_MARK),
+            }
+            continue;
+        }
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
@@ -44,6 +59,11 @@ pub fn write_string(out: &mut String, s: &str) {
     }
     out.push('"');
 }
+
+/// Marks a lone surrogate inside a Rust string (which cannot hold one): the
+/// mark is followed by U+F0001 + (surrogate - 0xD800); a real U+F0000 is
+/// doubled. Both are private-use characters of plane 15.
+pub const SURROGATE_MARK: char = '\u{F0000}';
 
 /// Appends a number: its shortest exact decimal form without an exponent
 /// (`1730204346000`, `0.5`); `null` for NaN and infinities, as `JSON.stringify` does.

@@ -2,12 +2,14 @@
 //! are parsed here rather than by `JSON.parse` and a walk over the object
 //! (about 100 crossings of the wasm boundary per answer).
 //!
-//! Differences from `JSON.parse` that cannot matter to the answer checks: a
-//! lone surrogate escape (`"\ud800"`) becomes U+FFFD (Rust strings are UTF-8),
-//! and values nested deeper than [`MAX_DEPTH`] are checked for syntax but kept
-//! as [`Value::Other`]. Duplicate keys keep the first key's place and the last
+//! A lone surrogate escape (`"\ud800"`), which a Rust string cannot hold, is
+//! kept as [`SURROGATE_MARK`] and a code that `json::write_string` turns back
+//! into the escape, so answers reach JavaScript with every code unit. Values
+//! nested deeper than [`MAX_DEPTH`] are checked for syntax but kept as
+//! [`Value::Other`]. Duplicate keys keep the first key's place and the last
 //! value, as `JSON.parse` does. `tests` compare it with serde_json.
 
+use crate::json::SURROGATE_MARK;
 use crate::value::Value;
 
 /// Nesting kept as values; deeper values are validated and described only.
@@ -213,7 +215,18 @@ impl Parser<'_> {
                 }
                 self.pos += 1;
             }
-            out.push_str(std::str::from_utf8(self.bytes.get(start..self.pos)?).ok()?);
+            let run = std::str::from_utf8(self.bytes.get(start..self.pos)?).ok()?;
+            if run.contains(SURROGATE_MARK) {
+                // The mark itself, doubled, so that it never reads as a surrogate.
+                for c in run.chars() {
+                    out.push(c);
+                    if c == SURROGATE_MARK {
+                        out.push(c);
+                    }
+                }
+            } else {
+                out.push_str(run);
+            }
             match self.peek()? {
                 b'"' => {
                     self.pos += 1;
@@ -234,7 +247,19 @@ impl Parser<'_> {
                         b't' => out.push('\t'),
                         b'u' => {
                             let unit = self.hex4()?;
-                            out.push(self.code_point(unit));
+                            match self.code_point(unit) {
+                                Some(SURROGATE_MARK) => {
+                                    out.push(SURROGATE_MARK);
+                                    out.push(SURROGATE_MARK);
+                                }
+                                Some(c) => out.push(c),
+                                // A lone surrogate: kept for json::write_string.
+                                None => {
+                                    out.push(SURROGATE_MARK);
+                                    let code = u32::from(SURROGATE_MARK) + 1 + (unit - 0xD800);
+                                    out.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
+                                }
+                            }
                         }
                         _ => return None,
                     }
@@ -245,20 +270,19 @@ impl Parser<'_> {
     }
 
     /// The character a `\uXXXX` escape stands for, taking the low half of a
-    /// surrogate pair when it follows; a lone surrogate is U+FFFD.
-    fn code_point(&mut self, unit: u32) -> char {
-        if (0xD800..0xDC00).contains(&unit)
-            && self.bytes.get(self.pos..self.pos + 2) == Some(b"\\u")
+    /// surrogate pair when it follows; `None` for a lone surrogate.
+    fn code_point(&mut self, unit: u32) -> Option<char> {
+        if (0xD800..0xDC00).contains(&unit) && self.bytes.get(self.pos..self.pos + 2) == Some(b"\\u")
         {
             let save = self.pos;
             self.pos += 2;
             if let Some(low @ 0xDC00..=0xDFFF) = self.hex4() {
                 let c = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
-                return char::from_u32(c).unwrap_or('\u{FFFD}');
+                return char::from_u32(c);
             }
             self.pos = save;
         }
-        char::from_u32(unit).unwrap_or('\u{FFFD}')
+        char::from_u32(unit)
     }
 
     fn digits(&mut self) -> usize {
@@ -336,6 +360,8 @@ mod tests {
                 Value::Object(e.into_iter().map(|(k, v)| (k, sorted(v))).collect())
             }
             Value::Array(a) => Value::Array(a.into_iter().map(sorted).collect()),
+            // A real U+F0000 is kept doubled (see json::SURROGATE_MARK).
+            Value::String(s) => Value::String(s.replace("\u{F0000}\u{F0000}", "\u{F0000}")),
             other => other,
         }
     }
@@ -437,10 +463,13 @@ mod tests {
             Some(Value::Number(9_007_199_254_740_992.0))
         );
         assert_eq!(parse_json("-0.5e1"), Some(Value::Number(-5.0)));
-        assert_eq!(
-            parse_json(r#""\ud83d\ude00 \ud800""#),
-            Some(Value::String("😀 \u{FFFD}".into()))
-        );
+        let lone = parse_json(r#""\ud83d\ude00 \ud800 \udfff \u{F0000}""#.replace("\\u{F0000}", "\u{F0000}").as_str());
+        let Some(Value::String(lone)) = lone else {
+            panic!("a string")
+        };
+        let mut written = String::new();
+        crate::json::write_string(&mut written, &lone);
+        assert_eq!(written, "\"😀 \\ud800 \\udfff \u{F0000}\"");
         assert_eq!(
             parse_json(r#"{"a":1,"b":2,"a":3}"#),
             Some(Value::Object(vec![

@@ -82,6 +82,13 @@ impl Redactor {
         }
     }
 
+    /// Adds every secret `other` knows.
+    pub fn merge(&mut self, other: &Redactor) {
+        for secret in &other.secrets {
+            self.add(secret);
+        }
+    }
+
     /// Whether `text` contains any known secret.
     pub fn contains_secret(&self, text: &str) -> bool {
         self.secrets.iter().any(|s| text.contains(s.expose()))

@@ -269,11 +269,12 @@ pub async fn retry_executions(options: JsValue) -> Result<JsValue, JsValue> {
     let ledger = Ledger::default();
     let results: Settled = Rc::new(RefCell::new(vec![None; batch.total()]));
     let mut in_flight: Vec<(usize, Promise)> = Vec::new();
+    let secrets = Rc::new(RefCell::new(crate::secret::Redactor::default()));
     loop {
         while let Some((index, id)) = batch.start_next() {
             let id = id.to_owned();
             let client = match Client::new(&o.connection, &callbacks) {
-                Ok(c) => c,
+                Ok(c) => c.sharing(secrets.clone()),
                 Err(e) => {
                     let _ = batch.finish(index, Err(e));
                     continue;

@@ -77,11 +77,11 @@ impl RetryCall<'_> {
     async fn execute(&mut self) -> Result<JsValue, Failure> {
         let first = match self.nonce {
             NonceSource::Given(n) => {
-                self.client.redactor.add(n);
+                self.client.learn(n);
                 Operation::RetryExecution
             }
             NonceSource::ClientCredentials(c) => {
-                self.client.redactor.add(&c.client_secret);
+                self.client.learn(&c.client_secret);
                 Operation::CreateSession
             }
             NonceSource::TokenExchange => Operation::CreateSession,
@@ -113,7 +113,7 @@ impl RetryCall<'_> {
                     let nonce =
                         nonce_from_answer(&answer).map_err(bad_answer(op, request_id.clone()))?;
                     let nonce = Secret::new(nonce);
-                    self.client.redactor.add(&nonce);
+                    self.client.learn(&nonce);
                     if self.ledger.borrow().contains(&nonce) {
                         return Err(CdfError::invalid_response(
                             op,

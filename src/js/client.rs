@@ -6,6 +6,9 @@
 //! rules in [`crate::retry::decide`]), and runs the loop of a request that
 //! sends no nonce ([`Client::read_only`]).
 
+use std::cell::RefCell;
+use std::rc::Rc;
+
 use js_sys::{Function, Object, Reflect, JSON};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -176,6 +179,8 @@ pub struct Client {
     pub attempts: u32,
     /// Every secret this call knows.
     pub redactor: Redactor,
+    /// The secrets of the whole batch, when the call is one execution of `retryExecutions`.
+    shared: Option<Rc<RefCell<Redactor>>>,
     app_name: Option<String>,
     max_retries: u32,
     /// `timeoutMs`, for the timeout message.
@@ -206,6 +211,7 @@ impl Client {
             guard,
             attempts: 0,
             redactor,
+            shared: None,
             app_name: conn.app_name.clone(),
             max_retries: conn.max_retries,
             timeout_ms: conn.timeout_ms,
@@ -241,10 +247,34 @@ impl Client {
             guard,
             attempts: 0,
             redactor,
+            shared: None,
             app_name: None,
             max_retries,
             timeout_ms,
         })
+    }
+
+    /// This client as one execution of a batch: every secret any execution of
+    /// the batch learns is hidden from every execution's errors.
+    pub fn sharing(mut self, shared: Rc<RefCell<Redactor>>) -> Self {
+        shared.borrow_mut().merge(&self.redactor);
+        self.shared = Some(shared);
+        self
+    }
+
+    /// Remembers a secret (and tells the batch).
+    pub fn learn(&mut self, secret: &Secret) {
+        self.redactor.add(secret);
+        if let Some(shared) = &self.shared {
+            shared.borrow_mut().add(secret);
+        }
+    }
+
+    /// Takes in the secrets the rest of the batch has learnt.
+    fn absorb(&mut self) {
+        if let Some(shared) = &self.shared {
+            self.redactor.merge(&shared.borrow());
+        }
     }
 
     /// Before the first request: stops at once when already stopped, and asks
@@ -309,6 +339,7 @@ impl Client {
                     passthrough: Some(thrown),
                 });
             }
+            self.absorb();
             let what = outside(&describe_thrown(&thrown), &self.redactor, 200);
             let reason = format!("be a provider that returns a token, but it threw ({what})");
             return Err(Failure::with_cause(
@@ -327,7 +358,7 @@ impl Client {
             });
         match token {
             Ok(t) => {
-                self.redactor.add(&t);
+                self.learn(&t);
                 Ok(t)
             }
             Err(reason) => Err(CdfError::invalid_input("token", reason).into()),
@@ -373,7 +404,9 @@ impl Client {
         } else {
             Target::IdentityProvider
         };
-        let answer = match send(method, url, target, body, &self.guard).await {
+        let sent = send(method, url, target, body, &self.guard).await;
+        self.absorb();
+        let answer = match sent {
             Ok(answer) => answer,
             Err(SendError::Stopped(stop)) => return Err(Unanswered::Final(self.stopped(op, stop))),
             Err(SendError::Network { detail, cause }) => {
