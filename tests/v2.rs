@@ -827,3 +827,26 @@ async fn client_credentials_token_errors() {
     assert_eq!(get_str(&e, "field").as_deref(), Some("tokenURL"));
     assert!(log(&p).await.is_empty());
 }
+
+#[wasm_bindgen_test]
+async fn client_credentials_token_keeps_the_tokens_it_returned_secret() {
+    let p = project("v2-tokenprev");
+    let f = provider(&p, "{}");
+    let first = call_provider(&f, &JsValue::UNDEFINED)
+        .await
+        .expect("a token")
+        .as_string()
+        .unwrap_or_default();
+    assert!(first.starts_with("mock-at-"));
+    script(
+        &p,
+        &format!(
+            r#"{{"on":"token","status":400,"body":{{"error":"invalid_grant","error_description":"token {first} was revoked"}}}}"#
+        ),
+    )
+    .await;
+    let e = rejected(call_provider(&f, &json(r#"{"forceRefresh":true}"#)).await);
+    assert_eq!(kind(&e), "api");
+    assert_eq!(get_str(&e, "code").as_deref(), Some("invalid_grant"));
+    assert_no_secret(&e, &[&first, "test-secret-w-SECRET"]);
+}

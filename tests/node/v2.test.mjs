@@ -1039,6 +1039,19 @@ describe("retryExecutions", () => {
     assert.deepEqual(sent, [nonce], "sent once");
   });
 
+  test("two concurrent sessions answering the same nonce: it is sent once", async () => {
+    const c = ctx("r-same2");
+    const nonce = c.mintNonce();
+    c.script({ on: "sessions", delayMs: 50, status: 200, body: { items: [{ id: 1, type: "TOKEN_EXCHANGE", status: "READY", nonce }] }, times: 2 });
+    const result = await retryExecutions(c.conn({ executionIds: [FAILED, TIMED_OUT], concurrency: 2 }));
+    assert.equal(c.stats().maxInFlight.sessions, 2, "the sessions overlapped");
+    assert.deepEqual(c.log("retry").map(retryNonce), [nonce], "sent once");
+    assert.equal(result.retried.length, 1);
+    assert.equal(result.failed.length, 1);
+    assert.equal(result.failed[0].error.kind, "invalid_response");
+    assert.equal(result.failed[0].error.operation, "createSession");
+  });
+
   test("clientCredentials: every session by client credentials; the secret never shows", async () => {
     const SECRET = "test-secret-batch-SECRET-42";
     const c = ctx("r-cc");
@@ -1269,6 +1282,12 @@ describe("retryExecutions", () => {
     ]) {
       assertRefused(await rejection(retryExecutions(c.conn(extra))), field, c);
     }
+    // A key set to undefined counts as absent, a refused or unknown one included.
+    const c3 = ctx("r-undef");
+    const r3 = await retryExecutions(c3.conn({ executionIds: [FAILED], nonce: undefined, filter: undefined, concurrency: undefined, onProgress: undefined, executionID: undefined }));
+    assert.equal(r3.retried.length, 1);
+    const g = await getExecution(c3.conn({ executionId: TIMED_OUT, status: undefined, nonce: undefined }));
+    assert.equal(g.id, TIMED_OUT);
     // 1000 ids (with duplicates) are accepted: the duplicates collapse.
     const c2 = ctx("r-1000");
     const many = Array.from({ length: 1000 }, (_, i) => (i % 2 ? FAILED : FAILED.toUpperCase()));
