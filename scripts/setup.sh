@@ -31,6 +31,19 @@ if ! rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknow
   rustup target add wasm32-unknown-unknown >&2
 fi
 
+# The release build (scripts/build.mjs) rebuilds the standard library for size on this
+# pinned nightly (about 40 s to install); the tests run on stable. The date is a day after
+# the compiler's: nightly-2026-05-19 has no wasm32 standard library.
+NIGHTLY=nightly-2026-05-20
+if ! rustup toolchain list 2>/dev/null | grep -q "^$NIGHTLY"; then
+  say "installing the Rust toolchain $NIGHTLY (rust-src, wasm32) for the size-optimised release build (about 40 seconds)…"
+  rustup toolchain install "$NIGHTLY" --profile minimal --component rust-src --target wasm32-unknown-unknown >&2
+else
+  installed=$(rustup component list --toolchain "$NIGHTLY" --installed 2>/dev/null)
+  echo "$installed" | grep -q "^rust-src" || rustup component add rust-src --toolchain "$NIGHTLY" >&2
+  echo "$installed" | grep -q "^rust-std-wasm32-unknown-unknown" || rustup target add wasm32-unknown-unknown --toolchain "$NIGHTLY" >&2
+fi
+
 # The CLI must match the crate's wasm-bindgen exactly (else a schema-version error).
 # `--locked` fails against the registry mirror here, so it is not used.
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
