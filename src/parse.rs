@@ -272,7 +272,8 @@ impl Parser<'_> {
     /// The character a `\uXXXX` escape stands for, taking the low half of a
     /// surrogate pair when it follows; `None` for a lone surrogate.
     fn code_point(&mut self, unit: u32) -> Option<char> {
-        if (0xD800..0xDC00).contains(&unit) && self.bytes.get(self.pos..self.pos + 2) == Some(b"\\u")
+        if (0xD800..0xDC00).contains(&unit)
+            && self.bytes.get(self.pos..self.pos + 2) == Some(b"\\u")
         {
             let save = self.pos;
             self.pos += 2;
@@ -463,7 +464,9 @@ mod tests {
             Some(Value::Number(9_007_199_254_740_992.0))
         );
         assert_eq!(parse_json("-0.5e1"), Some(Value::Number(-5.0)));
-        let lone = parse_json(r#""\ud83d\ude00 \ud800 \udfff \u{F0000}""#.replace("\\u{F0000}", "\u{F0000}").as_str());
+        let lone = parse_json(
+            r#""\ud83d\ude00 \ud800 \udfff \u{F0000}""#.replace("\\u{F0000}", "\u{F0000}").as_str(),
+        );
         let Some(Value::String(lone)) = lone else {
             panic!("a string")
         };
