@@ -7,6 +7,7 @@ import { h, executionCard, errorCard, unexpectedCard, explain, plain, formatMs }
 import {
   $, TOKEN_REFUSED, clearFieldError, clearFieldErrors, connectionOptions, markFieldError, mode, watchFieldErrors,
 } from "./connection.js";
+import { initFailedView } from "./failed.js";
 
 const form = $("retry-form");
 const inputs = $("inputs");
@@ -252,7 +253,8 @@ function cancel() {
 form.addEventListener("submit", onSubmit);
 cancelButton.addEventListener("click", cancel);
 document.addEventListener("keydown", (event) => {
-  if (event.key === "Escape" && controller) {
+  // Escape inside the task dialog closes the dialog, nothing else.
+  if (event.key === "Escape" && controller && !event.target.closest?.("dialog")) {
     event.preventDefault();
     cancel();
   }
@@ -286,5 +288,7 @@ if (loaded) {
   statusEl.textContent = mockDetected
     ? "Ready. Mock CDF server detected: pick an execution and press Retry."
     : "Ready.";
-  document.documentElement.dataset.state = "ready";
 }
+// The failed-executions view (failed.js) uses the same connection fields and the same package.
+initFailedView({ lib, mockDetected });
+if (loaded) document.documentElement.dataset.state = "ready";
