@@ -70,7 +70,9 @@ function showError(e, context) {
     ? errorCard(e, { titleId: "failed-error-title" })
     : errorCard({ kind: "unexpected", message: String(e?.message ?? e), attempts: 0 }, { titleId: "failed-error-title" });
   errorEl.replaceChildren(card);
-  say(`${context}: ${lib.isCdfError(e) ? explain(e).title : "unexpected error"}. ${plain(e?.message ?? e)}`);
+  // The card below has the detail; screen readers get it with the summary.
+  const title = lib.isCdfError(e) ? explain(e).title : "unexpected error";
+  statusEl.replaceChildren(`${context}: ${title}.`, h("span", { class: "visually-hidden" }, ` ${plain(e?.message ?? e)}`));
 }
 
 /** The connection for a call on the listed rows: the listed project and endpoint, the token typed now. */
