@@ -68,14 +68,17 @@ export function assertPackageBuilt(pkgDir = PKG_DIR) {
 
 /**
  * Start the demo: the mock CDF server, also serving www/ at / and pkg/ at /pkg/.
- * @param {{port?: number, host?: string, quiet?: boolean, pkgDir?: string}} [opts]
- *   port 0 picks a free port; the returned url and port are the real ones.
- * @returns {Promise<{url: string, port: number, close: () => Promise<void>}>}
+ * @param {{port?: number, host?: string, quiet?: boolean, pkgDir?: string, mock?: object}} [opts]
+ *   port 0 picks a free port; the returned url and port are the real ones. `mock`: more options of
+ *   the mock server (tests/mock/README.md), e.g. `{ retryOutcomeDelayMs: 300, seedTime: 0 }`;
+ *   `npm start` keeps its defaults (a retried execution ends after 5 s).
+ * @returns {Promise<{url: string, port: number, close: () => Promise<void>, control: Function}>}
+ *   `control(method, path, body?)`: the mock's control API, in process.
  */
-export async function startDemo({ port = 8080, host = "127.0.0.1", quiet = true, pkgDir = PKG_DIR } = {}) {
+export async function startDemo({ port = 8080, host = "127.0.0.1", quiet = true, pkgDir = PKG_DIR, mock: mockOptions = {} } = {}) {
   assertPackageBuilt(pkgDir);
-  const mock = await startMockServer({ port, host, quiet, static: { "/": WWW_DIR, "/pkg/": pkgDir } });
-  return { url: `${mock.url}/`, port: mock.port, close: () => mock.close() };
+  const mock = await startMockServer({ ...mockOptions, port, host, quiet, static: { "/": WWW_DIR, "/pkg/": pkgDir } });
+  return { url: `${mock.url}/`, port: mock.port, close: () => mock.close(), control: (...args) => mock.control(...args) };
 }
 
 function parsePort(text) {

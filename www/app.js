@@ -3,9 +3,12 @@
 //
 // The token lives only in the password input (and in sessionStorage when "Remember" is ticked).
 // It is never written into any other element, attribute or log.
-import { h, executionCard, errorCard, unexpectedCard, explain, plain, FIELD_LABELS, formatMs } from "./view.js";
+import { h, executionCard, errorCard, unexpectedCard, explain, plain, formatMs } from "./view.js";
+import {
+  $, TOKEN_REFUSED, clearFieldError, clearFieldErrors, connectionOptions, markFieldError, mode, watchFieldErrors,
+} from "./connection.js";
+import { initFailedView } from "./failed.js";
 
-const $ = (id) => document.getElementById(id);
 const form = $("retry-form");
 const inputs = $("inputs");
 const retryButton = $("retry");
@@ -21,18 +24,12 @@ const executionInput = $("executionId");
 const projectInput = $("project");
 
 const TOKEN_KEY = "cdf-workflow-retry-demo:token";
-const APP_NAME = "cdf-workflow-retry demo";
-const FIELDS = Object.keys(FIELD_LABELS); // cluster, baseUrl, project, token, executionId, nonce, timeoutMs
 
-let lib = null; // { retryExecution, isCdfError } once the package is imported (its wasm loads on the first call)
+let lib = null; // the package's exports once imported (its wasm loads on the first call)
 let controller = null; // AbortController of the call in flight
 let mockDetected = false;
 
 // --- Endpoint toggle ------------------------------------------------------------------------
-function mode() {
-  return form.elements.target.value === "baseUrl" ? "baseUrl" : "cluster";
-}
-
 function showMode() {
   const m = mode();
   $("cluster-field").hidden = m !== "cluster";
@@ -92,40 +89,8 @@ tokenInput.addEventListener("input", () => {
   if (rememberBox.checked) saveToken();
 });
 
-// --- Field errors ---------------------------------------------------------------------------
-function clearFieldError(field) {
-  const input = $(field);
-  const message = $(`${field}-error`);
-  if (!input || !message) return;
-  input.removeAttribute("aria-invalid");
-  message.textContent = "";
-  message.hidden = true;
-}
-
-function clearFieldErrors() {
-  for (const field of FIELDS) clearFieldError(field);
-}
-
-/** The input an `invalid_input` error points at, given which endpoint field is showing. */
-function inputFor(field) {
-  if (field === "cluster" || field === "baseUrl") return mode();
-  return FIELDS.includes(field) ? field : null;
-}
-
-function markFieldError(field, message) {
-  const id = inputFor(field);
-  if (!id) return false;
-  const input = $(id);
-  const messageEl = $(`${id}-error`);
-  input.setAttribute("aria-invalid", "true");
-  messageEl.textContent = message;
-  messageEl.hidden = false;
-  input.focus();
-  if (typeof input.select === "function" && input.type !== "password") input.select();
-  return true;
-}
-
-for (const field of FIELDS) $(field).addEventListener("input", () => clearFieldError(field));
+// --- Field errors (connection.js marks them; typing clears them) ----------------------------
+watchFieldErrors();
 
 // --- Mock server: detection and its seeded executions ---------------------------------------
 async function mockExecutions(project) {
@@ -184,14 +149,7 @@ async function detectMock() {
 
 // --- The call -------------------------------------------------------------------------------
 function readOptions() {
-  const options = {
-    project: projectInput.value.trim(),
-    token: tokenInput.value.trim(),
-    executionId: executionInput.value.trim(),
-    appName: APP_NAME,
-  };
-  const m = mode();
-  options[m] = $(m).value.trim(); // an empty value still goes in, so the error names this field
+  const options = { ...connectionOptions(), executionId: executionInput.value.trim() };
   const nonce = $("nonce").value.trim();
   if (nonce) options.nonce = nonce;
   const timeout = $("timeoutMs").value.trim();
@@ -274,7 +232,7 @@ async function onSubmit(event) {
         fieldMessage = resultEl.querySelector('[data-key="message"]')?.textContent ?? "";
       } else if (e.kind === "api" && e.status === 401) {
         fieldToFocus = "token";
-        fieldMessage = "CDF refused this token (HTTP 401): it is missing, expired or not valid for this project. Paste a fresh one.";
+        fieldMessage = TOKEN_REFUSED;
       }
     } else {
       show(unexpectedCard(e), "Failed: unexpected error.", String(e?.message ?? e));
@@ -295,7 +253,8 @@ function cancel() {
 form.addEventListener("submit", onSubmit);
 cancelButton.addEventListener("click", cancel);
 document.addEventListener("keydown", (event) => {
-  if (event.key === "Escape" && controller) {
+  // Escape inside the task dialog closes the dialog, nothing else.
+  if (event.key === "Escape" && controller && !event.target.closest?.("dialog")) {
     event.preventDefault();
     cancel();
   }
@@ -329,5 +288,7 @@ if (loaded) {
   statusEl.textContent = mockDetected
     ? "Ready. Mock CDF server detected: pick an execution and press Retry."
     : "Ready.";
-  document.documentElement.dataset.state = "ready";
 }
+// The failed-executions view (failed.js) uses the same connection fields and the same package.
+initFailedView({ lib, mockDetected });
+if (loaded) document.documentElement.dataset.state = "ready";

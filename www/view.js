@@ -178,6 +178,8 @@ const HTTP_REASONS = {
 const OPERATIONS = {
   createSession: "creating the session (POST …/sessions)",
   retryExecution: "retrying the execution (POST …/retry)",
+  listExecutions: "listing the executions (POST …/executions/list)",
+  getExecution: "reading the execution (GET …/executions/{id})",
 };
 
 /** A title and the advice for a CdfError: what happened, and what the person can do. */
@@ -202,13 +204,14 @@ export function explain(e) {
         return { title, advice: "The token is missing, expired or not valid for this project: get a fresh one and try again." };
       }
       if (status === 403) {
-        return {
-          title,
-          advice:
-            e.operation === "createSession"
-              ? "The token is valid but may not create sessions: its groups need sessionsAcl:CREATE in this project (or give a nonce)."
-              : "The token is valid but may not retry executions: its groups need workflowOrchestrationAcl:WRITE in this project (and access to the workflow's data set).",
-        };
+        let advice =
+          "The token is valid but may not retry executions: its groups need workflowOrchestrationAcl:WRITE in this project (and access to the workflow's data set).";
+        if (e.operation === "createSession") {
+          advice = "The token is valid but may not create sessions: its groups need sessionsAcl:CREATE in this project (or give a nonce).";
+        } else if (e.operation === "listExecutions" || e.operation === "getExecution") {
+          advice = "The token is valid but may not read workflow executions: its groups need workflowOrchestrationAcl:READ in this project.";
+        }
+        return { title, advice };
       }
       if (status === 404) {
         return { title, advice: "CDF does not know this execution in this project: check the execution id, the project and the cluster." };
@@ -267,13 +270,16 @@ function retryableText(e) {
   return e.retryable ? "Yes: the same call may succeed later" : "No: this call will fail the same way until something changes";
 }
 
-/** The error card of a CdfError; `retries`: the module's `onRetry` events before it gave up, if any. */
-export function errorCard(e, { elapsedMs, retries } = {}) {
+/**
+ * The error card of a CdfError; `retries`: the module's `onRetry` events before it gave up, if any;
+ * `titleId`: the id of its heading (one per view, so ids stay unique on the page).
+ */
+export function errorCard(e, { elapsedMs, retries, titleId = "result-title" } = {}) {
   const { title, advice } = explain(e);
   return h(
     "article",
-    { class: `card result result--error result--${e.kind}`, "aria-labelledby": "result-title", "data-kind": e.kind },
-    h("header", { class: "result-head" }, h("span", { class: "badge badge--error" }, "ERROR"), h("h3", { id: "result-title" }, title)),
+    { class: `card result result--error result--${e.kind}`, "aria-labelledby": titleId, "data-kind": e.kind },
+    h("header", { class: "result-head" }, h("span", { class: "badge badge--error" }, "ERROR"), h("h3", { id: titleId }, title)),
     h("p", { class: "message", "data-key": "message" }, prose(e.message)),
     h("p", { class: "advice" }, advice),
     h(

@@ -1,10 +1,11 @@
 // Shared setup of the demo page's end-to-end tests: the demo server (scripts/start.mjs, in
 // process, on a free port), Debian's Chromium driven by playwright-core, and a page that
 // records everything that went wrong in it (uncaught errors, console errors, CSP refusals).
-import { existsSync, mkdtempSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { assertPackageBuilt } from "../../scripts/start.mjs";
+import { ROOT, assertPackageBuilt } from "../../scripts/start.mjs";
 
 import { CHROMIUM, launchChromium } from "../chromium.mjs";
 
@@ -132,4 +133,44 @@ export function exposedState(page) {
     local: JSON.stringify({ ...localStorage }),
     session: JSON.stringify({ ...sessionStorage }),
   }));
+}
+
+// --- Accessibility: axe-core (npm) run inside the page --------------------------------------
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/**
+ * axe-core's violations for the whole page as it is now, each as "rule (impact): selector …".
+ * axe is evaluated through the DevTools protocol, which the page's CSP does not govern (the
+ * page itself still allows no inline script).
+ */
+export async function axeViolations(page) {
+  if (!(await page.evaluate(() => typeof window.axe?.run === "function"))) await page.evaluate(AXE_SOURCE);
+  return page.evaluate(async () => {
+    const result = await window.axe.run(document, { resultTypes: ["violations"] });
+    return result.violations.flatMap((v) =>
+      v.nodes.map((n) => `${v.id} (${v.impact}): ${n.target.join(" ")}: ${n.failureSummary.replace(/\s+/g, " ")}`),
+    );
+  });
+}
+
+// --- Screenshots of the states that the docs show ----------------------------------------------
+export const DOCS_DIR = join(ROOT, "docs");
+
+/**
+ * A screenshot into screenshotDir(); with UPDATE_DOCS_SCREENSHOTS=1 also into docs/ (the README's
+ * pictures). `element`: a locator to picture instead of the viewport.
+ */
+export async function docShot(page, name, { element } = {}) {
+  await page.mouse.move(0, 0); // no hover highlight
+  const path = join(screenshotDir(), name);
+  if (element) await element.screenshot({ path, animations: "disabled" });
+  else await page.screenshot({ path, animations: "disabled" });
+  if (process.env.UPDATE_DOCS_SCREENSHOTS === "1") copyFileSync(path, join(DOCS_DIR, name));
+  return path;
+}
+
+/** Width and height of a PNG, from its header. */
+export function pngSize(bytes) {
+  if (bytes.subarray(1, 4).toString() !== "PNG") throw new Error("not a PNG");
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
 }
