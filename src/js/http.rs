@@ -6,7 +6,6 @@ use gloo_net::http::Request;
 use js_sys::Reflect;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Headers, RequestInit, RequestRedirect};
 
 use super::guard::{CallGuard, Stop};
 use crate::SDK_HEADER;
@@ -22,6 +21,16 @@ extern "C" {
     fn take_failure(request: &web_sys::Request) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = errorText)]
     fn error_text(e: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = makeRequest)]
+    fn make_request(
+        url: &str,
+        authorization: Option<&str>,
+        sdk: Option<&str>,
+        app: Option<&str>,
+        content_type: Option<&str>,
+        body: Option<&str>,
+        signal: &web_sys::AbortSignal,
+    ) -> Result<web_sys::Request, JsValue>;
 }
 
 /// An HTTP answer: status, the headers the module needs, and the body.
@@ -119,7 +128,8 @@ fn network(guard: &CallGuard, cause: JsValue) -> SendError {
     }
 }
 
-/// The request, built once (no second `Request`, no URL parse in between).
+/// The request, built once (no second `Request`, no URL parse in between) by
+/// `runtime.makeRequest` in one call across the boundary.
 fn build(
     method: Method,
     url: &str,
@@ -127,35 +137,28 @@ fn build(
     body: Option<&str>,
     guard: &CallGuard,
 ) -> Result<web_sys::Request, JsValue> {
-    let headers = Headers::new()?;
-    let content_type = match target {
-        Target::Cdf { token, app_name } => {
-            headers.append("Authorization", &format!("Bearer {token}"))?;
-            headers.append("Accept", "application/json")?;
-            headers.append("x-cdp-sdk", SDK_HEADER)?;
-            if let Some(app) = app_name {
-                headers.append("x-cdp-app", app)?;
-            }
-            "application/json"
-        }
-        Target::IdentityProvider => {
-            headers.append("Accept", "application/json")?;
-            crate::token::FORM_CONTENT_TYPE
-        }
+    let (authorization, sdk, app, content_type) = match target {
+        Target::Cdf { token, app_name } => (
+            Some(format!("Bearer {token}")),
+            Some(SDK_HEADER),
+            app_name,
+            "application/json",
+        ),
+        Target::IdentityProvider => (None, None, None, crate::token::FORM_CONTENT_TYPE),
     };
-    let init = RequestInit::new();
-    init.set_redirect(RequestRedirect::Manual);
-    init.set_signal(Some(&guard.signal()));
-    match method {
-        Method::Post => {
-            headers.append("Content-Type", content_type)?;
-            init.set_method("POST");
-            init.set_body(&JsValue::from_str(body.unwrap_or("")));
-        }
-        Method::Get => init.set_method("GET"),
-    }
-    init.set_headers(&headers);
-    web_sys::Request::new_with_str_and_init(url, &init)
+    let body = match method {
+        Method::Post => Some(body.unwrap_or("")),
+        Method::Get => None,
+    };
+    make_request(
+        url,
+        authorization.as_deref(),
+        sdk,
+        app,
+        body.map(|_| content_type),
+        body,
+        &guard.signal(),
+    )
 }
 
 /// Sends one request and reads its answer.

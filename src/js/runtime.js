@@ -249,6 +249,25 @@ export function guardedFetch(request) {
   );
 }
 
+/**
+ * The one `Request` of a call's request: `POST` with `body` (and its
+ * `Content-Type`) or `GET`; `Accept: application/json`; `Authorization`,
+ * `x-cdp-sdk` and `x-cdp-app` when given; `redirect: "manual"`; the call's
+ * signal. No `credentials`, `mode` or `cache` (Cloudflare Workers rejects them).
+ */
+export function makeRequest(url, authorization, sdk, app, contentType, body, signal) {
+  const headers = { Accept: "application/json" };
+  if (authorization !== undefined) headers.Authorization = authorization;
+  if (sdk !== undefined) headers["x-cdp-sdk"] = sdk;
+  if (app !== undefined) headers["x-cdp-app"] = app;
+  const init = { method: body === undefined ? "GET" : "POST", headers, redirect: "manual", signal };
+  if (body !== undefined) {
+    headers["Content-Type"] = contentType;
+    init.body = body;
+  }
+  return new Request(url, init);
+}
+
 /** What the failed fetch of `request` threw, as thrown (`{ thrown }`), once. */
 export function takeFailure(request) {
   const f = failures.get(request);
