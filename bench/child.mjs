@@ -74,7 +74,11 @@ const quantile = (xs, q) => Float64Array.from(xs).sort()[Math.min(xs.length - 1,
 async function wasmMemoryBytes() {
   if (name !== "package") return null;
   const glue = await import(pathToFileURL(join(PKG_DIR, "cdf_workflow_retry.js")).href);
-  return glue.initSync().memory.buffer.byteLength;
+  try {
+    return glue.initSync().memory.buffer.byteLength;
+  } catch {
+    return null; // not instantiated yet: the package loads the wasm on its first call
+  }
 }
 
 if (mode === "cold") {
@@ -110,7 +114,10 @@ if (mode === "cold") {
   const c = await load(name);
   const wasmInitial = await wasmMemoryBytes();
   await stubbedCalls(c, refill, warmup);
+  // A collection, two macrotask turns (FinalizationRegistry callbacks, which
+  // wasm-bindgen's closures and undici's requests use, run in them), a collection.
   const turns = async () => {
+    globalThis.gc();
     for (let i = 0; i < 2; i++) await new Promise((r) => setImmediate(r));
     globalThis.gc();
   };

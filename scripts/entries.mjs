@@ -91,7 +91,22 @@ function refusedByCsp(e) {
   }
 }
 
-async function instantiate() {
+// A load that takes longer than this fails (and is forgotten, so a later call tries again):
+// a stalled download must not hold every call forever. 60 s, the default timeoutMs.
+const LOAD_DEADLINE_MS = 60_000;
+
+function instantiate() {
+  let timer;
+  const deadline = new Promise((_, reject) => {
+    timer = setTimeout(
+      () => reject(loadError(\`Loading the WebAssembly module took longer than \${LOAD_DEADLINE_MS / 1000} s; the next call tries again.\`)),
+      LOAD_DEADLINE_MS,
+    );
+  });
+  return Promise.race([instantiateNow(), deadline]).finally(() => clearTimeout(timer));
+}
+
+async function instantiateNow() {
   const url = new URL("./${wasm}", import.meta.url);
   let glue;
   try {
@@ -212,14 +227,52 @@ function stopWaiting(waits) {
   waits.clear();
 }
 
-/** Runs \`f(glue)\` once the module is loaded; \`options\` only to find an AbortSignal meanwhile. */
+/** \`options.timeoutMs\` when it is a valid one held in a data property (no getter runs). */
+function timeoutOf(options) {
+  try {
+    if (options === null || typeof options !== "object") return undefined;
+    const t = Object.getOwnPropertyDescriptor(options, "timeoutMs")?.value;
+    return Number.isInteger(t) && t >= 1 && t <= 2147483647 ? t : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Rejects with kind "timeout" when the call's deadline passes while the module loads. */
+function whenTimedOut(ms) {
+  let timer;
+  const promise = new Promise((_, reject) => {
+    timer = setTimeout(() => {
+      const error = new CdfError(\`The WebAssembly module did not load within the call's \${ms} ms deadline (timeoutMs).\`);
+      error.kind = "timeout";
+      error.retryable = true;
+      error.attempts = 0;
+      reject(error);
+    }, ms);
+  });
+  return { promise, clear: () => clearTimeout(timer) };
+}
+
+/** Runs \`f(glue)\` once the module is loaded; \`options\` only to find an AbortSignal and timeoutMs meanwhile. */
 function call(f, options) {
   if (glueModule !== undefined) return Promise.resolve(glueModule).then(f);
   const attempt = load();
   const signal = signalOf(options);
-  if (signal === undefined) return attempt.promise.then(f);
-  if (abortedGetter.call(signal)) return Promise.reject(abortError(signal));
-  return Promise.race([attempt.promise, whenAborted(signal, attempt.waits)]).then(f);
+  if (signal !== undefined && abortedGetter.call(signal)) return Promise.reject(abortError(signal));
+  const ms = timeoutOf(options);
+  const deadline = ms === undefined ? undefined : whenTimedOut(ms);
+  const racers = [attempt.promise];
+  if (signal !== undefined) racers.push(whenAborted(signal, attempt.waits));
+  if (deadline !== undefined) racers.push(deadline.promise);
+  const loaded = racers.length === 1 ? attempt.promise : Promise.race(racers);
+  return loaded
+    .catch((e) => {
+      // A call that gave up on a stalled load lets the next call start a fresh one.
+      if (loading === attempt && e?.kind === "timeout") loading = undefined;
+      throw e;
+    })
+    .finally(() => deadline?.clear())
+    .then(f);
 }
 
 ${wrappers(functions)}

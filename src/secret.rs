@@ -97,10 +97,15 @@ impl Redactor {
 
 /// Text that came from outside the module (an answer body, a header, a
 /// thrown error's message) as the contract wants it in a message: normalised
-/// to one line (markup already removed by the caller where it is HTML), then
-/// redacted, then cut to `max_chars`.
+/// to one line with its markup removed (so a secret split by tags is whole
+/// again), then redacted, then cut to `max_chars`.
 pub fn outside(text: &str, redactor: &Redactor, max_chars: usize) -> String {
-    let normal = one_line(text, max_chars.saturating_mul(8).max(1024));
+    let limit = max_chars.saturating_mul(8).max(1024);
+    let normal = if text.contains('<') {
+        excerpt(text, limit)
+    } else {
+        one_line(text, limit)
+    };
     one_line(&redactor.redact(&normal), max_chars)
 }
 
@@ -134,6 +139,12 @@ pub fn one_line(text: &str, max_chars: usize) -> String {
     }
     out
 }
+
+/// Elements that sit inside a line of text.
+const INLINE: [&str; 22] = [
+    "a", "abbr", "b", "bdi", "bdo", "cite", "code", "data", "dfn", "em", "font", "i", "kbd",
+    "mark", "q", "s", "samp", "small", "span", "strong", "sub", "sup",
+];
 
 /// Elements whose content is never visible text.
 const HIDDEN: [&str; 6] = ["script", "style", "head", "title", "template", "noscript"];
@@ -182,7 +193,11 @@ pub fn excerpt(body: &str, max_chars: usize) -> String {
             }
             None => {}
         }
-        text.push(' ');
+        // An inline element's tags join its text to what is around it (so a
+        // secret split by `<b>` is whole again); any other tag separates words.
+        if !INLINE.contains(&name.as_str()) {
+            text.push(' ');
+        }
         rest = rest.get(gt + 1..).unwrap_or("");
     }
     one_line(&decode_entities(&text), max_chars)
@@ -262,6 +277,19 @@ mod tests {
         r.add(&Secret::new("abc"));
         r.add(&Secret::new("abcdef"));
         assert_eq!(r.redact("abcdef abc"), "*** ***");
+    }
+
+    #[test]
+    fn outside_text_loses_its_markup_before_redaction() {
+        let mut r = Redactor::default();
+        r.add(&Secret::new("test-token-SeCrEt42"));
+        let shown = outside(
+            "<img src=x onerror=alert(1)>Denied for test-tok<b>en-SeCrEt42</b>",
+            &r,
+            300,
+        );
+        assert!(!shown.contains('<'), "{shown}");
+        assert!(!shown.contains("SeCrEt42"), "{shown}");
     }
 
     #[test]

@@ -170,7 +170,7 @@ pub async fn wait_for_execution(options: JsValue) -> Result<JsValue, JsValue> {
                     return Err(Failure::from(CdfError::wait_timeout(
                         client.timeout_ms,
                         last_status.as_deref(),
-                        &client.redactor,
+                        &client.secrets(),
                     )))
                 }
             }
@@ -189,7 +189,7 @@ pub async fn wait_for_execution(options: JsValue) -> Result<JsValue, JsValue> {
         ErrorKind::Timeout => Failure::from(CdfError::wait_timeout(
             client.timeout_ms,
             last_status.as_deref(),
-            &client.redactor,
+            &client.secrets(),
         )),
         _ => f,
     });

@@ -34,6 +34,8 @@ extern "C" {
     fn call_and_forget(f: &Function, arg: &JsValue) -> Result<(), JsValue>;
     #[wasm_bindgen(catch, js_name = hostOf)]
     fn host_of(url: &str) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(catch, js_name = stringLength)]
+    fn string_length(s: &JsValue) -> Result<f64, JsValue>;
 }
 
 /// What `onRetry` is told before each wait (serialised by serde-wasm-bindgen
@@ -190,10 +192,8 @@ pub struct Client {
     pub guard: CallGuard,
     /// Requests sent so far.
     pub attempts: u32,
-    /// Every secret this call knows.
-    pub redactor: Redactor,
-    /// The secrets of the whole batch, when the call is one execution of `retryExecutions`.
-    shared: Option<Rc<RefCell<Redactor>>>,
+    /// Every secret this call knows (in a batch: every secret of the batch).
+    redactor: Rc<RefCell<Redactor>>,
     app_name: Option<String>,
     max_retries: u32,
     /// `timeoutMs`, for the timeout message.
@@ -223,8 +223,7 @@ impl Client {
             on_retry: callbacks.on_retry.clone(),
             guard,
             attempts: 0,
-            redactor,
-            shared: None,
+            redactor: Rc::new(RefCell::new(redactor)),
             app_name: conn.app_name.clone(),
             max_retries: conn.max_retries,
             timeout_ms: conn.timeout_ms,
@@ -259,8 +258,7 @@ impl Client {
             on_retry: None,
             guard,
             attempts: 0,
-            redactor,
-            shared: None,
+            redactor: Rc::new(RefCell::new(redactor)),
             app_name: None,
             max_retries,
             timeout_ms,
@@ -270,24 +268,25 @@ impl Client {
     /// This client as one execution of a batch: every secret any execution of
     /// the batch learns is hidden from every execution's errors.
     pub fn sharing(mut self, shared: Rc<RefCell<Redactor>>) -> Self {
-        shared.borrow_mut().merge(&self.redactor);
-        self.shared = Some(shared);
+        if let Ok(mut s) = shared.try_borrow_mut() {
+            s.merge(&self.secrets());
+        }
+        self.redactor = shared;
         self
     }
 
-    /// Remembers a secret (and tells the batch).
+    /// Remembers a secret (for the whole batch, in one).
     pub fn learn(&mut self, secret: &Secret) {
-        self.redactor.add(secret);
-        if let Some(shared) = &self.shared {
-            shared.borrow_mut().add(secret);
+        // Borrows are never held across an await or a call that learns, so this
+        // cannot be busy; `try_` keeps even that impossible case from trapping.
+        if let Ok(mut r) = self.redactor.try_borrow_mut() {
+            r.add(secret);
         }
     }
 
-    /// Takes in the secrets the rest of the batch has learnt.
-    fn absorb(&mut self) {
-        if let Some(shared) = &self.shared {
-            self.redactor.merge(&shared.borrow());
-        }
+    /// The secrets to hide from what this call reports.
+    pub fn secrets(&self) -> std::cell::Ref<'_, Redactor> {
+        self.redactor.borrow()
     }
 
     /// Before the first request: stops at once when already stopped, and asks
@@ -352,8 +351,7 @@ impl Client {
                     passthrough: Some(thrown),
                 });
             }
-            self.absorb();
-            let what = outside(&describe_thrown(&thrown), &self.redactor, 200);
+            let what = outside(&describe_thrown(&thrown), &self.secrets(), 200);
             let reason = format!("be a provider that returns a token, but it threw ({what})");
             return Err(Failure::with_cause(
                 CdfError::invalid_input("token", &reason),
@@ -361,9 +359,12 @@ impl Client {
             ));
         }
         let value = Reflect::get(&result, &JsValue::from_str("ok")).unwrap_or(JsValue::UNDEFINED);
-        let token = value
-            .as_string()
-            .filter(|s| s.len() <= 65_536)
+        // Measured before it is copied into wasm memory: a huge string is refused uncopied.
+        let short = value.is_string()
+            && string_length(&value).is_ok_and(|n| n <= super::convert::MAX_STRING_LEN);
+        let token = Some(value)
+            .filter(|_| short)
+            .and_then(|v| v.as_string())
             .ok_or("be a provider that returns a non-empty string of visible ASCII characters without spaces, but it returned something else")
             .and_then(|s| match validate::token(&s) {
                 Ok(_) => Ok(Secret::new(s)),
@@ -418,14 +419,13 @@ impl Client {
             Target::IdentityProvider
         };
         let sent = send(method, url, target, body, &self.guard).await;
-        self.absorb();
         let answer = match sent {
             Ok(answer) => answer,
             Err(SendError::Stopped(stop)) => return Err(Unanswered::Final(self.stopped(op, stop))),
             Err(SendError::Network { detail, cause }) => {
                 return Err(Unanswered::Failed {
                     failure: Failure::with_cause(
-                        CdfError::network(op, &detail, &self.redactor),
+                        CdfError::network(op, &detail, &self.secrets()),
                         cause,
                     ),
                     outcome: Outcome::Network,
@@ -452,13 +452,26 @@ impl Client {
             body,
         } = answer;
         // A request id that echoes a secret is dropped.
-        let request_id = request_id.filter(|id| !self.redactor.contains_secret(id));
+        let request_id = request_id.filter(|id| !self.secrets().contains_secret(id));
+        if !(100..=599).contains(&status) && !redirect {
+            // Not an HTTP answer (Response.error(), a stub's junk): what came from fetch.
+            let e = CdfError::network(
+                op,
+                "fetch gave a response without an HTTP status",
+                &self.secrets(),
+            );
+            return Err(Unanswered::Failed {
+                failure: e.into(),
+                outcome: Outcome::Network,
+                retry_after: None,
+            });
+        }
         if redirect && status == 0 {
             // A browser hides a manual redirect's status: nothing is followed.
             let mut e = CdfError::network(
                 op,
                 "the server answered with a redirect, which is never followed",
-                &self.redactor,
+                &self.secrets(),
             );
             e.retryable = false;
             return Err(Unanswered::Final(e.into()));
@@ -477,7 +490,7 @@ impl Client {
             parse_json(&text)
         };
         let error = if op == Operation::GetToken {
-            CdfError::oauth(status, &text, parsed.as_ref(), request_id, &self.redactor)
+            CdfError::oauth(status, &text, parsed.as_ref(), request_id, &self.secrets())
         } else {
             CdfError::api(
                 op,
@@ -485,7 +498,7 @@ impl Client {
                 &text,
                 parsed.as_ref(),
                 request_id,
-                &self.redactor,
+                &self.secrets(),
             )
         }
         .auto_retryable(auto_retryable);
@@ -513,7 +526,7 @@ impl Client {
         content_type: &str,
         body: Body,
     ) -> Result<(Value, Option<String>), Unanswered> {
-        let content_type = outside(content_type, &self.redactor, 60);
+        let content_type = outside(content_type, &self.secrets(), 60);
         let ct = if content_type.is_empty() {
             "no Content-Type".to_owned()
         } else {
@@ -523,7 +536,7 @@ impl Client {
             Body::Text(text) => match parse_json(&text) {
                 Some(v) => return Ok((v, request_id)),
                 None => {
-                    let shown = outside(&excerpt(&text, 400), &self.redactor, 120);
+                    let shown = outside(&excerpt(&text, 400), &self.secrets(), 120);
                     (format!("is not JSON ({ct}; it began \"{shown}\")"), None)
                 }
             },
@@ -532,7 +545,7 @@ impl Client {
                 None,
             ),
             Body::Unreadable(cause) => {
-                let why = outside(&describe_thrown(&cause), &self.redactor, 120);
+                let why = outside(&describe_thrown(&cause), &self.secrets(), 120);
                 (
                     format!("could not be read to the end ({ct}; {why})"),
                     Some(cause),

@@ -51,6 +51,9 @@ struct Budget {
     max_string: f64,
 }
 
+/// A string longer than [`MAX_STRING_LEN`] (or than what is left of the budget).
+const TOO_LONG: &str = "a string too long";
+
 /// Why conversion stopped: the value is described, not converted.
 const TOO_BIG: &str = "a value too large or too deeply nested";
 
@@ -132,12 +135,29 @@ pub fn snapshot(
         if let Value::Other("a value that threw when read") = value {
             return Err(refuse(name, "be readable, but reading it threw", None));
         }
+        if holds(&value, TOO_LONG) {
+            return Err(refuse(
+                name,
+                "hold strings of at most 65536 characters (262144 in all the options)",
+                None,
+            ));
+        }
         entries.push((name.clone(), value));
     }
     Ok(Snapshot {
         value: Value::Object(entries),
         raw,
     })
+}
+
+/// Whether `v` is, or holds, `Value::Other(what)`.
+fn holds(v: &Value, what: &str) -> bool {
+    match v {
+        Value::Other(w) => *w == what,
+        Value::Array(items) => items.iter().any(|i| holds(i, what)),
+        Value::Object(entries) => entries.iter().any(|(_, i)| holds(i, what)),
+        _ => false,
+    }
 }
 
 /// `v` as a [`Value`], `depth` levels deep at most, within `budget`.
@@ -157,8 +177,7 @@ fn to_value(v: &JsValue, depth: u32, budget: &mut Budget) -> Value {
     } else if v.is_string() {
         let units = string_length(v).unwrap_or(f64::INFINITY);
         if units > budget.string_units || units > budget.max_string {
-            budget.string_units = 0.0;
-            return Value::Other("a string too long");
+            return Value::Other(TOO_LONG);
         }
         budget.string_units -= units;
         v.as_string()

@@ -7,7 +7,10 @@
 //! string, which gloo-net 0.7 cannot handle. Ours is always an `Error`.
 
 use std::cell::Cell;
+use std::future::Future;
+use std::pin::Pin;
 use std::rc::Rc;
+use std::task::{Context, Poll};
 
 use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
@@ -184,6 +187,27 @@ impl CallGuard {
         self.stopped().map_or(Ok(()), Err)
     }
 
+    /// Runs `future` until it ends or the call is stopped, whichever comes
+    /// first: a fetch that ignores its signal (a patched `fetch`, a body that
+    /// never ends) still ends at the deadline or the caller's abort.
+    pub async fn until_stopped<F: Future>(&self, future: F) -> Result<F::Output, Stop> {
+        if let Some(stop) = self.stopped() {
+            return Err(stop);
+        }
+        let (stopped, listener) = self.stopped_promise();
+        let result = Race {
+            work: Box::pin(future),
+            stop: JsFuture::from(stopped),
+        }
+        .await;
+        self.forget(listener);
+        match (result, self.stopped()) {
+            (Some(output), _) => Ok(output),
+            (None, Some(stop)) => Err(stop),
+            (None, None) => Err(Stop::TimedOut),
+        }
+    }
+
     /// Settles `promise`, unless the call is stopped first.
     pub async fn settle(&self, promise: Promise) -> Result<Result<JsValue, JsValue>, Stop> {
         if let Some(stop) = self.stopped() {
@@ -196,6 +220,27 @@ impl CallGuard {
             Some(stop) => Err(stop),
             None => Ok(result),
         }
+    }
+}
+
+/// Polls `work` and `stop`; `Some(output)` when the work ends first, `None`
+/// when the stop promise settles first.
+struct Race<F: Future> {
+    work: Pin<Box<F>>,
+    stop: JsFuture,
+}
+
+impl<F: Future> Future for Race<F> {
+    type Output = Option<F::Output>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        if let Poll::Ready(output) = self.work.as_mut().poll(cx) {
+            return Poll::Ready(Some(output));
+        }
+        if Pin::new(&mut self.stop).poll(cx).is_ready() {
+            return Poll::Ready(None);
+        }
+        Poll::Pending
     }
 }
 

@@ -177,7 +177,17 @@ pub async fn send(
         Err(e) => return Err(network(guard, e)),
     };
     guard.fetching(true);
-    let response = match Request::from(Clone::clone(&request)).send().await {
+    let sent = guard
+        .until_stopped(Request::from(Clone::clone(&request)).send())
+        .await;
+    let sent = match sent {
+        Ok(sent) => sent,
+        Err(stop) => {
+            guard.fetching(false);
+            return Err(SendError::Stopped(stop));
+        }
+    };
+    let response = match sent {
         Ok(r) => web_sys::Response::from(r),
         Err(e) => {
             // The package build routes gloo-net's fetch through runtime.guardedFetch,
@@ -197,9 +207,16 @@ pub async fn send(
         }
     };
     let read = match read_answer(&response, MAX_BODY_BYTES) {
-        Ok(promise) => wasm_bindgen_futures::JsFuture::from(promise)
+        Ok(promise) => match guard
+            .until_stopped(wasm_bindgen_futures::JsFuture::from(promise))
             .await
-            .unwrap_or(JsValue::UNDEFINED),
+        {
+            Ok(read) => read.unwrap_or(JsValue::UNDEFINED),
+            Err(stop) => {
+                guard.fetching(false);
+                return Err(SendError::Stopped(stop));
+            }
+        },
         Err(e) => return Err(network(guard, e)),
     };
     guard.fetching(false);

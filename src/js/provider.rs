@@ -119,7 +119,7 @@ async fn fetch(state: &Rc<RefCell<State>>) -> Result<JsValue, JsValue> {
     // The token this provider returned before is a secret too: an identity
     // provider's error may echo it (e.g. "token … was revoked").
     if let Some(previous) = state.borrow().cached.as_ref() {
-        client.redactor.add(previous.token());
+        client.learn(previous.token());
     }
     let op = Operation::GetToken;
     let sent_at = js_sys::Date::now();

@@ -81,20 +81,10 @@ export function stringLength(s) {
 
 // ---- AbortSignal: one listener per caller's signal, however many calls share it.
 
+// signal → { handler, calls }: one listener per signal, however many calls share it.
+// The handler closes over its own entry (not `this`): a Proxy around a signal
+// dispatches with the target as `this`, which must not lose the calls.
 const watchers = new WeakMap();
-
-function onAbort() {
-  const set = watchers.get(this);
-  watchers.delete(this);
-  if (set === undefined) return;
-  for (const f of set) {
-    try {
-      f();
-    } catch {
-      // A call's own handler: nothing to report it to.
-    }
-  }
-}
 
 /** Whether `signal` (a real AbortSignal) is aborted; `undefined` if reading it throws. */
 export function signalAborted(signal) {
@@ -121,13 +111,24 @@ export function signalReason(signal) {
  */
 export function watch(signal, f) {
   try {
-    let set = watchers.get(signal);
-    if (set === undefined) {
-      set = new Set();
-      EventTarget.prototype.addEventListener.call(signal, "abort", onAbort, { once: true });
-      watchers.set(signal, set);
+    let entry = watchers.get(signal);
+    if (entry === undefined) {
+      const calls = new Set();
+      const handler = () => {
+        watchers.delete(signal);
+        for (const call of calls) {
+          try {
+            call();
+          } catch {
+            // A call's own handler: nothing to report it to.
+          }
+        }
+      };
+      entry = { handler, calls };
+      EventTarget.prototype.addEventListener.call(signal, "abort", handler, { once: true });
+      watchers.set(signal, entry);
     }
-    set.add(f);
+    entry.calls.add(f);
     return true;
   } catch {
     return false;
@@ -137,12 +138,12 @@ export function watch(signal, f) {
 /** Stops calling `f` for `signal`. */
 export function unwatch(signal, f) {
   try {
-    const set = watchers.get(signal);
-    if (set === undefined) return;
-    set.delete(f);
-    if (set.size === 0) {
+    const entry = watchers.get(signal);
+    if (entry === undefined) return;
+    entry.calls.delete(f);
+    if (entry.calls.size === 0) {
       watchers.delete(signal);
-      EventTarget.prototype.removeEventListener.call(signal, "abort", onAbort);
+      EventTarget.prototype.removeEventListener.call(signal, "abort", entry.handler);
     }
   } catch {
     // The listener stays; it only calls functions that no longer act.

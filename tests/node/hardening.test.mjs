@@ -528,3 +528,106 @@ test("token providers: called with { forceRefresh }, a thrown CdfError passes th
     assert.match(typo.message, /did you mean executionId\?/);
   });
 });
+
+// ---- Found by review: each was a failing case ------------------------------------------------
+
+test("a fetch that never settles, or a body that never ends, still ends at the deadline or the abort", async () => {
+  const r = await inChild(`
+const base = { project: "p-1", baseUrl: "http://127.0.0.1:9", token: "test-token-x", executionId: "${FAILED}", nonce: "n-1", maxRetries: 0 };
+const found = [];
+globalThis.fetch = () => new Promise(() => {});
+let t = Date.now();
+found.push([await mod.retryExecution({ ...base, timeoutMs: 300 }).catch((e) => e.kind), Date.now() - t]);
+globalThis.fetch = () => ({ then() {} });
+t = Date.now();
+const ac = new AbortController();
+setTimeout(() => ac.abort("stop"), 200);
+found.push([await mod.getExecution({ project: "p-1", baseUrl: base.baseUrl, token: base.token, executionId: base.executionId, signal: ac.signal }).catch((e) => e.kind), Date.now() - t]);
+globalThis.fetch = async () => new Response(new ReadableStream({ pull() { return new Promise(() => {}); } }), { status: 200 });
+t = Date.now();
+found.push([await mod.retryExecution({ ...base, timeoutMs: 300 }).catch((e) => e.kind), Date.now() - t]);
+console.log(JSON.stringify(found));
+`);
+  const found = finding(r);
+  assert.deepEqual(found.map(([k]) => k), ["timeout", "aborted", "timeout"]);
+  for (const [, ms] of found) assert.ok(ms < 2000, `took ${ms} ms`);
+});
+
+test("the browser entry: a stalled .wasm download ends at the call's deadline, and the next call loads anew", async () => {
+  const r = await inChild(`
+const { readFileSync } = await import("node:fs");
+const wasm = readFileSync(new URL("cdf_workflow_retry_bg.wasm", ${JSON.stringify(new URL("../../pkg/", import.meta.url).href)}));
+let hang = true;
+globalThis.fetch = (input) => String(input?.url ?? input).endsWith(".wasm")
+  ? (hang ? new Promise(() => {}) : Promise.resolve(new Response(wasm, { headers: { "content-type": "application/wasm" } })))
+  : Promise.reject(new TypeError("offline"));
+const browser = await import(${JSON.stringify(new URL("../../pkg/browser.js", import.meta.url).href)});
+const options = { baseUrl: "https://api.cognitedata.com", project: "abc", token: "test-token-x", timeoutMs: 300 };
+const first = await browser.listExecutions(options).catch((e) => [e.kind, browser.isCdfError(e)]);
+hang = false;
+const second = await browser.listExecutions(options).catch((e) => [e.kind, e.operation]);
+console.log(JSON.stringify({ first, second }));
+process.exit(0);
+`);
+  const { first, second } = finding(r);
+  assert.deepEqual(first, ["timeout", true]);
+  // Loaded this time: the call itself runs and meets the (offline) fetch.
+  assert.deepEqual(second, ["network", "listExecutions"]);
+});
+
+test("markup in outside text is removed before redaction: a secret split by tags is still hidden", async () => {
+  const token = "test-token-SeCrEt42";
+  const server = await rawServer((req, res) =>
+    res.writeHead(400, { "content-type": "application/json" }).end(JSON.stringify({ error: { code: 400, message: "<img src=x onerror=alert(1)>Denied for test-tok<b>en-SeCrEt42</b>" } })),
+  );
+  try {
+    const e = await rejection(retryExecution({ project: "p-1", baseUrl: server.url, token, nonce: "n-1", executionId: FAILED }));
+    for (const text of errorTexts(e)) {
+      assert.ok(!text.includes("SeCrEt42"), text);
+      assert.ok(!text.includes("<img"), text);
+    }
+    const thrown = await rejection(retryExecution({ project: "p-1", baseUrl: server.url, token: () => { throw new Error("<script>x()</script>refresh <i>failed</i>"); }, nonce: "n-1", executionId: FAILED }));
+    assert.match(thrown.message, /refresh failed/);
+    assert.ok(!thrown.message.includes("<"), thrown.message);
+  } finally {
+    await server.close();
+  }
+});
+
+test("a Proxy around a real AbortSignal: its abort still stops the call", async () => {
+  const hanging = await rawServer(() => {});
+  try {
+    const ac = new AbortController();
+    setTimeout(() => ac.abort("x"), 100);
+    const started = Date.now();
+    const e = await rejection(retryExecution({ project: "p-1", baseUrl: hanging.url, token: "test-token-x", nonce: "n-1", executionId: FAILED, timeoutMs: 5000, signal: new Proxy(ac.signal, {}) }));
+    assert.equal(e.kind, "aborted");
+    assert.ok(Date.now() - started < 2000);
+  } finally {
+    await hanging.close();
+  }
+});
+
+test("a provider's huge token is refused without growing wasm memory; long strings blame their own option", async () => {
+  const memory = async () => (await import(new URL("../../pkg/cdf_workflow_retry.js", import.meta.url).href)).initSync().memory.buffer.byteLength;
+  await rejection(retryExecution({ project: "p-1", baseUrl: "http://127.0.0.1:9", token: "t", executionId: "x" })); // loaded
+  const before = await memory();
+  const e = await rejection(retryExecution({ project: "p-1", baseUrl: "http://127.0.0.1:9", token: () => "a".repeat(5e7), nonce: "n-1", executionId: FAILED }));
+  assert.equal(e.field, "token");
+  assert.equal(await memory(), before);
+  const long = await rejection(retryExecution({ baseUrl: "https://" + "a".repeat(1e5) + ".com", project: "abc", token: "t", executionId: FAILED }));
+  assert.equal(long.field, "baseUrl");
+  assert.match(long.message, /65536/);
+  const secret = await rejection(retryExecution({ project: "abc", baseUrl: "http://127.0.0.1:9", token: "t", executionId: FAILED, clientCredentials: { clientId: "c", clientSecret: "s".repeat(70_000) } }));
+  assert.equal(secret.field, "clientCredentials");
+  assert.match(secret.message, /65536/);
+});
+
+test("a Response without an HTTP status (Response.error()) is kind network", async () => {
+  const r = await inChild(`
+globalThis.fetch = () => Promise.resolve(Response.error());
+const e = await mod.retryExecution({ project: "p-1", baseUrl: "http://127.0.0.1:9", token: "test-token-x", executionId: "${FAILED}", nonce: "n-1", maxRetries: 0 }).catch((e) => e);
+console.log(JSON.stringify([e.kind, e.status ?? null]));
+`);
+  assert.deepEqual(finding(r), ["network", null]);
+});
