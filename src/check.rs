@@ -120,12 +120,7 @@ mod tests {
     use super::*;
 
     fn obj(entries: Vec<(&str, Value)>) -> Value {
-        Value::Object(
-            entries
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect(),
-        )
+        Value::object(entries)
     }
 
     #[test]

@@ -228,12 +228,7 @@ mod tests {
     }
 
     fn obj(entries: Vec<(&str, Value)>) -> Value {
-        Value::Object(
-            entries
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect(),
-        )
+        Value::object(entries)
     }
 
     fn task(changes: Vec<(&str, Option<Value>)>) -> Value {

@@ -460,12 +460,7 @@ mod tests {
     use crate::secret::Secret;
 
     fn obj(entries: Vec<(&str, Value)>) -> Value {
-        Value::Object(
-            entries
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect(),
-        )
+        Value::object(entries)
     }
 
     #[test]

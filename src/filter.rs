@@ -261,12 +261,7 @@ mod tests {
     }
 
     fn obj(entries: Vec<(&str, Value)>) -> Value {
-        Value::Object(
-            entries
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect(),
-        )
+        Value::object(entries)
     }
 
     fn field_of(v: &Value, prefix: &str, rule: StatusRule) -> String {

@@ -486,12 +486,7 @@ mod tests {
     }
 
     fn answer(entries: Vec<(&str, Value)>) -> Value {
-        Value::Object(
-            entries
-                .into_iter()
-                .map(|(k, v)| (k.to_owned(), v))
-                .collect(),
-        )
+        Value::object(entries)
     }
 
     #[test]

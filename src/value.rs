@@ -30,6 +30,16 @@ pub enum Value {
 }
 
 impl Value {
+    /// An object of `entries`, in order (for building values in code and tests).
+    pub fn object<'a>(entries: impl IntoIterator<Item = (&'a str, Value)>) -> Value {
+        Value::Object(
+            entries
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect(),
+        )
+    }
+
     /// The property `key` of an object; `None` for a missing key or a non-object.
     pub fn get(&self, key: &str) -> Option<&Value> {
         match self {
