@@ -6,11 +6,11 @@
 //! The caller's signal is never handed to gloo-net: its abort reason may be a
 //! string, which gloo-net 0.7 cannot handle. Ours is always an `Error`.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use js_sys::{Array, Function, Promise};
 use wasm_bindgen::prelude::*;
@@ -53,6 +53,8 @@ pub enum Stop {
 pub struct CallGuard {
     controller: AbortController,
     stop: Rc<Cell<Option<Stop>>>,
+    /// The task of an [`CallGuard::until_stopped`] in progress: woken when the call stops.
+    waker: Rc<RefCell<Option<Waker>>>,
     timer: JsValue,
     _on_deadline: Closure<dyn FnMut()>,
     caller: Option<(JsValue, Closure<dyn FnMut()>)>,
@@ -62,6 +64,14 @@ pub struct CallGuard {
     in_flight: Cell<bool>,
     /// When the deadline passes, in ms since the epoch.
     pub deadline_ms: f64,
+}
+
+/// Wakes the task waiting in [`CallGuard::until_stopped`], if any.
+fn wake(waker: &RefCell<Option<Waker>>) {
+    let taken = waker.try_borrow_mut().ok().and_then(|mut w| w.take());
+    if let Some(w) = taken {
+        w.wake();
+    }
 }
 
 fn abort(controller: &AbortController, why: &str) {
@@ -74,13 +84,15 @@ impl CallGuard {
     pub fn new(timeout_ms: u32, caller: Option<JsValue>) -> Result<Self, JsValue> {
         let controller = AbortController::new()?;
         let stop = Rc::new(Cell::new(None));
+        let waker: Rc<RefCell<Option<Waker>>> = Rc::new(RefCell::new(None));
         let on_deadline = {
-            let (stop, controller) = (stop.clone(), controller.clone());
+            let (stop, controller, waker) = (stop.clone(), controller.clone(), waker.clone());
             Closure::<dyn FnMut()>::new(move || {
                 if stop.get().is_none() {
                     stop.set(Some(Stop::TimedOut));
                 }
                 abort(&controller, "timeoutMs passed");
+                wake(&waker);
             })
         };
         let deadline_ms = js_sys::Date::now() + f64::from(timeout_ms);
@@ -97,12 +109,13 @@ impl CallGuard {
                 None
             }
             Some(signal) => {
-                let (stop, controller) = (stop.clone(), controller.clone());
+                let (stop, controller, waker) = (stop.clone(), controller.clone(), waker.clone());
                 let on_abort = Closure::<dyn FnMut()>::new(move || {
                     if stop.get().is_none() {
                         stop.set(Some(Stop::Aborted));
                     }
                     abort(&controller, "aborted by the caller");
+                    wake(&waker);
                 });
                 if watch(&signal, on_abort.as_ref().unchecked_ref()) != Ok(true) {
                     return Err(JsValue::from_str("the signal could not be watched"));
@@ -114,6 +127,7 @@ impl CallGuard {
         Ok(CallGuard {
             controller,
             stop,
+            waker,
             timer,
             _on_deadline: on_deadline,
             caller,
@@ -191,21 +205,11 @@ impl CallGuard {
     /// first: a fetch that ignores its signal (a patched `fetch`, a body that
     /// never ends) still ends at the deadline or the caller's abort.
     pub async fn until_stopped<F: Future>(&self, future: F) -> Result<F::Output, Stop> {
-        if let Some(stop) = self.stopped() {
-            return Err(stop);
-        }
-        let (stopped, listener) = self.stopped_promise();
-        let result = Race {
+        Race {
             work: Box::pin(future),
-            stop: JsFuture::from(stopped),
+            guard: self,
         }
-        .await;
-        self.forget(listener);
-        match (result, self.stopped()) {
-            (Some(output), _) => Ok(output),
-            (None, Some(stop)) => Err(stop),
-            (None, None) => Err(Stop::TimedOut),
-        }
+        .await
     }
 
     /// Settles `promise`, unless the call is stopped first.
@@ -223,22 +227,25 @@ impl CallGuard {
     }
 }
 
-/// Polls `work` and `stop`; `Some(output)` when the work ends first, `None`
-/// when the stop promise settles first.
-struct Race<F: Future> {
+/// Polls `work` until it ends, or until the guard stops (its deadline and
+/// abort handlers wake this task): no promise or closure per race.
+struct Race<'a, F: Future> {
     work: Pin<Box<F>>,
-    stop: JsFuture,
+    guard: &'a CallGuard,
 }
 
-impl<F: Future> Future for Race<F> {
-    type Output = Option<F::Output>;
+impl<F: Future> Future for Race<'_, F> {
+    type Output = Result<F::Output, Stop>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        if let Poll::Ready(output) = self.work.as_mut().poll(cx) {
-            return Poll::Ready(Some(output));
+        if let Some(stop) = self.guard.stopped() {
+            return Poll::Ready(Err(stop));
         }
-        if Pin::new(&mut self.stop).poll(cx).is_ready() {
-            return Poll::Ready(None);
+        if let Poll::Ready(output) = self.work.as_mut().poll(cx) {
+            return Poll::Ready(Ok(output));
+        }
+        if let Ok(mut w) = self.guard.waker.try_borrow_mut() {
+            *w = Some(cx.waker().clone());
         }
         Poll::Pending
     }
