@@ -1,7 +1,12 @@
-// Where the wasm's bytes go, without extra tools: builds a copy of the release
-// module with names kept (wasm-opt -g on wasm-bindgen's output) and lists the
-// largest functions by body size, and the data section size.
-//   node bench/wasm-sizes.mjs [path/to/named.wasm] [N]
+// Where the wasm's bytes go, without extra tools: lists a module's sections and
+// its largest functions by body size, by name. Make a copy of the release module
+// with names kept first (after `node scripts/build.mjs`):
+//   wasm-bindgen --target web --out-dir target/sizes --out-name named \
+//     target/nightly/wasm32-unknown-unknown/release/cdf_workflow_retry.wasm
+//   node_modules/.bin/wasm-opt -Oz -g --enable-bulk-memory --enable-nontrapping-float-to-int \
+//     --enable-sign-ext --enable-mutable-globals --enable-reference-types --enable-multivalue \
+//     target/sizes/named_bg.wasm -o target/sizes/named.wasm
+//   node bench/wasm-sizes.mjs [target/sizes/named.wasm] [N]
 import { readFileSync } from "node:fs";
 
 const file = process.argv[2] ?? "target/sizes/named.wasm";
