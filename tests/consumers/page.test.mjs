@@ -36,3 +36,17 @@ test("plain page: retries a FAILED execution from a module script", async (t) =>
   const refused = await runPage(browser, `${site.url}/${pageQuery({ project, baseUrl: mock.url, token: "test-token-page", executionId: COMPLETED_ID })}`);
   assert.match(refused.text, /^api 400: .*COMPLETED/);
 });
+
+test("plain page: every 0.2 function (list, get, retry many, wait, client-credentials token)", async (t) => {
+  const mock = await startMockServer({ quiet: true, retryOutcomeDelayMs: 200 });
+  t.after(() => mock.close());
+  const query = pageQuery({ project: uniqueProject("page2"), baseUrl: mock.url, token: "test-token-page", executionId: FAILED_ID }) + "&mode=v2";
+  const { text, logs } = await runPage(browser, `${site.url}/${query}`, { timeoutMs: 30_000 });
+  const summary = parseExecution(text, logs);
+  assert.equal(summary.listed, 5);
+  assert.ok(summary.tasks >= 1, text);
+  assert.equal(summary.retried + summary.failed, 5);
+  assert.ok(summary.retried >= 1, text);
+  assert.ok(["COMPLETED", "FAILED"].includes(summary.final), text);
+  assert.equal(summary.viaProvider, 1);
+});

@@ -86,6 +86,23 @@ test("vite: production build ships the .wasm and the page retries an execution",
   assert.equal(execution.status, "RUNNING");
 });
 
+test("vite: the same build runs every 0.2 function (list, get, retry many, wait, client-credentials token)", async (t) => {
+  // Built by the test above (node --test runs a file's tests in order).
+  const site = await serveStatic(join(dir, "dist"));
+  t.after(() => site.close());
+  const mock = await startMockServer({ quiet: true, retryOutcomeDelayMs: 200 });
+  t.after(() => mock.close());
+  const query = pageQuery({ project: uniqueProject("vite2"), baseUrl: mock.url, token: "test-token-vite", executionId: FAILED_ID }) + "&mode=v2";
+  const { text, logs } = await runPage(browser, `${site.url}/${query}`, { timeoutMs: 30_000 });
+  const summary = parseExecution(text, logs);
+  assert.equal(summary.listed, 5);
+  assert.ok(summary.tasks >= 1, text);
+  assert.equal(summary.retried + summary.failed, 5);
+  assert.ok(summary.retried >= 1, text);
+  assert.ok(["COMPLETED", "FAILED"].includes(summary.final), text);
+  assert.equal(summary.viaProvider, 1);
+});
+
 test("vite: an app importing only isCdfError and CdfError bundles no glue and never downloads the .wasm", async (t) => {
   const files = await buildApp("errors-only");
   const js = Object.entries(files).filter(([f]) => f.endsWith(".js"));
