@@ -109,26 +109,6 @@ test("worker: POST /executions/{id}/retry in workerd", async (t) => {
   assert.equal(garbled.body.error.kind, "invalid_response");
 });
 
-test("worker: getExecution and waitForExecution in workerd", async (t) => {
-  const mock = await startMockServer({ quiet: true, retryOutcomeDelayMs: 200 });
-  t.after(() => mock.close());
-  const project = uniqueProject("worker2");
-  const call = await startWorker(t, { CDF_PROJECT: project, CDF_BASE_URL: mock.url, CDF_TOKEN: TOKEN });
-  const details = await call("GET", `/executions/${FAILED_ID}`);
-  assert.equal(details.status, 200);
-  assert.equal(details.body.id, FAILED_ID);
-  assert.equal(details.body.status, "FAILED");
-  assert.ok(details.body.executedTasks.some((task) => task.status === "FAILED" && task.reasonForIncompletion));
-  const retried = await call("POST", `/executions/${FAILED_ID}/retry`);
-  assert.equal(retried.body.status, "RUNNING");
-  const waited = await call("GET", `/executions/${FAILED_ID}/wait`);
-  assert.equal(waited.status, 200);
-  assert.ok(["COMPLETED", "FAILED"].includes(waited.body.status), waited.body.status);
-  const unknown = await call("GET", "/executions/not-a-uuid");
-  assert.equal(unknown.status, 400);
-  assert.equal(unknown.body.error.field, "executionId");
-});
-
 test("worker: a configuration error is a 500, not the caller's fault", async (t) => {
   const call = await startWorker(t, { CDF_PROJECT: "my-project", CDF_CLUSTER: "westeurope-1" }); // no CDF_TOKEN
   const r = await call("POST", `/executions/${FAILED_ID}/retry`);

@@ -1,8 +1,6 @@
 // A Cloudflare Worker that retries CDF workflow executions:
 //
 //   POST /executions/{executionId}/retry  →  200 with the execution as JSON
-//   GET  /executions/{executionId}        →  200 with the execution and its tasks (getExecution)
-//   GET  /executions/{executionId}/wait   →  200 once it is no longer RUNNING (waitForExecution)
 //
 // Configuration (wrangler.toml [vars] and `wrangler secret put`):
 //   CDF_PROJECT                        the CDF project
@@ -13,33 +11,13 @@
 //
 // Errors answer {"error":{kind,message,status,requestId,field,retryable,attempts,operation}}
 // with the HTTP status chosen by httpStatusOf() below.
-import { retryExecution, getExecution, waitForExecution, isCdfError } from "cdf-workflow-retry";
+import { retryExecution, isCdfError } from "cdf-workflow-retry";
 
 const ROUTE = /^\/executions\/([^/]+)\/retry\/?$/;
-const READ = /^\/executions\/([^/]+)(\/wait)?\/?$/;
 
 export default {
   async fetch(request, env) {
-    const path = new URL(request.url).pathname;
-    const read = READ.exec(path);
-    if (read && request.method === "GET") {
-      const options = {
-        project: env.CDF_PROJECT,
-        cluster: env.CDF_CLUSTER || undefined,
-        baseUrl: env.CDF_BASE_URL || undefined,
-        token: env.CDF_TOKEN,
-        executionId: read[1],
-        signal: request.signal,
-        appName: "cdf-workflow-retry-worker",
-      };
-      try {
-        const details = read[2] ? await waitForExecution({ ...options, pollIntervalMs: 100, timeoutMs: 25_000 }) : await getExecution(options);
-        return json(200, details);
-      } catch (e) {
-        return failure(e);
-      }
-    }
-    const match = ROUTE.exec(path);
+    const match = ROUTE.exec(new URL(request.url).pathname);
     if (!match) {
       return json(404, { error: { kind: "not_found", message: "Not found: use POST /executions/{id}/retry" } });
     }
@@ -62,19 +40,14 @@ export default {
       });
       return json(200, execution);
     } catch (e) {
-      return failure(e);
+      if (!isCdfError(e)) return json(500, { error: { kind: "internal", message: "Internal error" } });
+      const { kind, message, status, requestId, field, retryable, attempts, operation } = e;
+      return json(httpStatusOf(e), {
+        error: { kind, message, status, requestId, field, retryable, attempts, operation },
+      });
     }
   },
 };
-
-/** The answer for a failed call. */
-function failure(e) {
-  if (!isCdfError(e)) return json(500, { error: { kind: "internal", message: "Internal error" } });
-  const { kind, message, status, requestId, field, retryable, attempts, operation } = e;
-  return json(httpStatusOf(e), {
-    error: { kind, message, status, requestId, field, retryable, attempts, operation },
-  });
-}
 
 /** The HTTP status this Worker answers for a CdfError. */
 function httpStatusOf(e) {
