@@ -7,7 +7,7 @@
 
 use crate::connection::{parse_call, CallSpec, Connection};
 use crate::error::CdfError;
-use crate::fields::{bad, callback, integer, object, only_known_keys};
+use crate::fields::{bad, callback, exactly_one, integer, object, only_known_keys, OneOf};
 use crate::filter::{parse_query, ListQuery, QUERY_KEYS, RETRYABLE_STATUS};
 use crate::options::{client_credentials, ClientCredentials, DEFAULT_TIMEOUT_MS};
 use crate::validate;
@@ -73,21 +73,9 @@ pub fn parse_retry_executions_options(options: &Value) -> Result<RetryExecutions
     let (connection, (targets, credentials, concurrency, has_on_progress)) =
         parse_call(options, &RETRY_EXECUTIONS, |o| {
             let get = |key: &str| o.get_present(key, false);
-            let targets = match (get("executionIds"), get("filter")) {
-                (Some(ids), None) => Targets::Ids(execution_ids(ids)?),
-                (None, Some(f)) => Targets::Filter(filter(f)?),
-                (None, None) => {
-                    return Err(bad(
-                        "executionIds",
-                        "be given (or filter, but exactly one of the two)",
-                    ))
-                }
-                (Some(_), Some(_)) => {
-                    return Err(bad(
-                        "executionIds",
-                        "not be given together with filter: give exactly one of the two",
-                    ))
-                }
+            let targets = match exactly_one(o, "executionIds", "filter")? {
+                OneOf::First(ids) => Targets::Ids(execution_ids(ids)?),
+                OneOf::Second(f) => Targets::Filter(filter(f)?),
             };
             let credentials = get("clientCredentials")
                 .map(client_credentials)

@@ -10,7 +10,7 @@
 
 use crate::endpoint::{origin_from_base_url, origin_from_cluster};
 use crate::error::CdfError;
-use crate::fields::{bad, callback, number, string};
+use crate::fields::{bad, callback, exactly_one, number, string, OneOf};
 use crate::options::{TokenSource, DEFAULT_MAX_RETRIES};
 use crate::secret::Secret;
 use crate::suggest::unknown_key_reason;
@@ -133,26 +133,14 @@ fn parse_head(options: &Value, spec: &CallSpec) -> Result<(String, String, Token
     };
 
     // cluster / baseUrl: exactly one
-    let origin = match (get("cluster"), get("baseUrl")) {
-        (Some(c), None) => {
+    let origin = match exactly_one(options, "cluster", "baseUrl")? {
+        OneOf::First(c) => {
             const CLUSTER: Reason = "be a cluster name such as \"westeurope-1\"";
             origin_from_cluster(string(c, "cluster", CLUSTER)?).map_err(|r| bad("cluster", r))?
         }
-        (None, Some(b)) => {
+        OneOf::Second(b) => {
             const BASE: Reason = "be a string such as \"https://api.cognitedata.com\"";
             origin_from_base_url(string(b, "baseUrl", BASE)?).map_err(|r| bad("baseUrl", r))?
-        }
-        (None, None) => {
-            return Err(bad(
-                "cluster",
-                "be given (or baseUrl, but exactly one of the two)",
-            ))
-        }
-        (Some(_), Some(_)) => {
-            return Err(bad(
-                "cluster",
-                "not be given together with baseUrl: give exactly one of the two",
-            ))
         }
     };
 

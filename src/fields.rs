@@ -85,6 +85,36 @@ pub(crate) fn only_known_keys(
     }
 }
 
+/// Which of two options that exclude each other was given.
+pub(crate) enum OneOf<'a> {
+    /// The first (e.g. `cluster`), with its value.
+    First(&'a Value),
+    /// The second (e.g. `baseUrl`), with its value.
+    Second(&'a Value),
+}
+
+/// Exactly one of the options `first` and `second` (a key set to `undefined`
+/// counts as absent); neither or both is `invalid_input` for `first`.
+pub(crate) fn exactly_one<'a>(
+    options: &'a Value,
+    first: &str,
+    second: &str,
+) -> Result<OneOf<'a>, CdfError> {
+    let get = |key: &str| options.get_present(key, false);
+    match (get(first), get(second)) {
+        (Some(v), None) => Ok(OneOf::First(v)),
+        (None, Some(v)) => Ok(OneOf::Second(v)),
+        (None, None) => Err(bad(
+            first,
+            &format!("be given (or {second}, but exactly one of the two)"),
+        )),
+        (Some(_), Some(_)) => Err(bad(
+            first,
+            &format!("not be given together with {second}: give exactly one of the two"),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
