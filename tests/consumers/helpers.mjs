@@ -5,6 +5,7 @@
 // Tools the consumers need (vite, tsc, miniflare, rolldown, playwright-core) come from this
 // repo's node_modules: they are run by absolute path or imported here, never reinstalled.
 // KEEP_CONSUMERS=1 keeps the temp projects for inspection.
+import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { createServer } from "node:http";
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
@@ -253,4 +254,15 @@ export function parseExecution(text, logs = []) {
   } catch {
     throw new Error(`expected the execution as JSON, got: ${text}\nPage output:\n${logs.join("\n")}`);
   }
+}
+
+/** Checks the summary a fixture's `mode=v2` page prints (tests/consumers/fixtures/v2.js). */
+export function assertV2Summary(text, logs = []) {
+  const summary = parseExecution(text, logs);
+  assert.equal(summary.listed, 5, text);
+  assert.ok(summary.tasks >= 1, text);
+  assert.equal(summary.retried + summary.failed, 5, text);
+  assert.ok(summary.retried >= 1, text);
+  assert.ok(["COMPLETED", "FAILED"].includes(summary.final), text);
+  assert.equal(summary.viaProvider, 1, text);
 }
