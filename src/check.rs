@@ -98,7 +98,7 @@ pub(crate) fn array(v: &Value, field: String) -> Result<&[Value], Fault> {
 /// arrays and objects of those.
 fn is_json(v: &Value) -> bool {
     match v {
-        Value::Null | Value::Bool(_) | Value::String(_) => true,
+        Value::Null | Value::Bool(_) | Value::String(_) | Value::Raw(_) => true,
         Value::Number(n) => n.is_finite(),
         Value::Array(items) => items.iter().all(is_json),
         Value::Object(entries) => entries.iter().all(|(_, v)| is_json(v)),

@@ -189,6 +189,7 @@ impl ToJson for Value {
             Value::Null | Value::Undefined | Value::Function | Value::Signal | Value::Other(_) => {
                 out.push_str("null")
             }
+            Value::Raw(text) => out.push_str(text),
             Value::Bool(b) => b.write_json(out),
             Value::Number(n) => write_number(out, *n),
             Value::String(s) => write_string(out, s),
@@ -212,6 +213,7 @@ impl serde::Serialize for Value {
             Value::Null | Value::Undefined | Value::Function | Value::Signal | Value::Other(_) => {
                 serializer.serialize_unit()
             }
+            Value::Raw(text) => serializer.serialize_str(text),
             Value::Bool(b) => serializer.serialize_bool(*b),
             Value::Number(n) => serializer.serialize_f64(*n),
             Value::String(s) => serializer.serialize_str(s),

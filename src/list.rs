@@ -3,6 +3,8 @@
 //! (`ListExecutionsQuery` of `seed/cdf-openapi-executions.json`), the check of
 //! each answer page, and [`Pager`], which follows `nextCursor`.
 
+use std::collections::BTreeSet;
+
 use serde::Serialize;
 
 use crate::check::{self, item};
@@ -128,20 +130,24 @@ pub struct PageRequest<'a> {
 /// assert!(pager.items().is_empty());
 /// ```
 #[derive(Debug, Clone, PartialEq)]
-pub struct Pager {
+pub struct Pager<T = WorkflowExecution> {
     limit: usize,
-    items: Vec<WorkflowExecution>,
+    items: Vec<T>,
     cursor: Option<String>,
+    /// Every cursor this listing sent (or is about to send): a `nextCursor`
+    /// among them would list pages in a cycle.
+    sent: BTreeSet<String>,
     done: bool,
 }
 
-impl Pager {
-    /// A listing of at most `limit` executions (0 lists nothing).
+impl<T> Pager<T> {
+    /// A listing of at most `limit` items (0 lists nothing).
     pub fn new(limit: u32) -> Self {
         Pager {
             limit: limit as usize,
             items: Vec::new(),
             cursor: None,
+            sent: BTreeSet::new(),
             done: limit == 0,
         }
     }
@@ -161,6 +167,61 @@ impl Pager {
         })
     }
 
+    /// How many items are collected: the `offset` for checking the next page.
+    pub fn offset(&self) -> usize {
+        self.items.len()
+    }
+
+    /// Takes a checked page: its items up to the limit, and its `nextCursor`.
+    /// The cursor is judged only when another page would be requested (the
+    /// limit not reached): one this listing already sent (not only the last)
+    /// would list pages in a cycle for ever, a fault on `nextCursor`, and no
+    /// further page is requested.
+    pub fn accept_items(
+        &mut self,
+        items: Vec<T>,
+        next_cursor: Option<String>,
+    ) -> Result<(), Fault> {
+        if self.done {
+            return Ok(());
+        }
+        let room = self.limit.saturating_sub(self.items.len());
+        self.items.extend(items.into_iter().take(room));
+        self.cursor = None;
+        self.done = true;
+        match next_cursor {
+            Some(_) if self.items.len() >= self.limit => Ok(()),
+            None => Ok(()),
+            Some(next) if self.sent.contains(&next) => Err((
+                "nextCursor".to_owned(),
+                "repeats a cursor this listing already sent",
+            )),
+            Some(next) => {
+                self.sent.insert(next.clone());
+                self.cursor = Some(next);
+                self.done = false;
+                Ok(())
+            }
+        }
+    }
+
+    /// Whether the listing is complete.
+    pub fn is_done(&self) -> bool {
+        self.done
+    }
+
+    /// The items collected so far, in the order CDF listed them.
+    pub fn items(&self) -> &[T] {
+        &self.items
+    }
+
+    /// The items collected.
+    pub fn into_items(self) -> Vec<T> {
+        self.items
+    }
+}
+
+impl Pager<WorkflowExecution> {
     /// The next request's body as JSON text, or `None` when the listing is complete.
     pub fn body(&self, filter: &ExecutionFilter) -> Option<String> {
         self.next_request().map(|r| {
@@ -173,44 +234,9 @@ impl Pager {
         })
     }
 
-    /// How many executions are collected: the `offset` for [`check_page`].
-    pub fn offset(&self) -> usize {
-        self.items.len()
-    }
-
-    /// Takes a checked page: its items up to the limit, and its cursor. A
-    /// `nextCursor` equal to the cursor just sent would repeat the same page
-    /// for ever: a fault on `nextCursor`.
+    /// Takes a checked page of executions (see [`Pager::accept_items`]).
     pub fn accept(&mut self, page: Page) -> Result<(), Fault> {
-        if self.done {
-            return Ok(());
-        }
-        if let (Some(next), Some(sent)) = (&page.next_cursor, &self.cursor) {
-            if next == sent {
-                self.done = true;
-                return Err(("nextCursor".to_owned(), "repeats the cursor just sent"));
-            }
-        }
-        let room = self.limit.saturating_sub(self.items.len());
-        self.items.extend(page.items.into_iter().take(room));
-        self.cursor = page.next_cursor;
-        self.done = self.items.len() >= self.limit || self.cursor.is_none();
-        Ok(())
-    }
-
-    /// Whether the listing is complete.
-    pub fn is_done(&self) -> bool {
-        self.done
-    }
-
-    /// The executions collected so far, in the order CDF listed them.
-    pub fn items(&self) -> &[WorkflowExecution] {
-        &self.items
-    }
-
-    /// The executions collected.
-    pub fn into_items(self) -> Vec<WorkflowExecution> {
-        self.items
+        self.accept_items(page.items, page.next_cursor)
     }
 }
 
@@ -381,7 +407,42 @@ pub(crate) mod tests {
             .expect_err("repeated");
         assert_eq!(e.0, "nextCursor");
         assert!(p.is_done());
-        assert!(Pager::new(0).next_request().is_none());
+        assert!(Pager::<u32>::new(0).next_request().is_none());
+    }
+
+    #[test]
+    fn any_cursor_already_sent_ends_the_listing() {
+        // a → b → a: the cycle is caught on the first repeat, not only a → a.
+        let mut p = Pager::new(100);
+        p.accept(checked(vec![execution(1)], Some("a"), 0))
+            .expect("a is new");
+        p.accept(checked(vec![execution(2)], Some("b"), 1))
+            .expect("b is new");
+        let e = p
+            .accept(checked(vec![execution(3)], Some("a"), 2))
+            .expect_err("a again");
+        assert_eq!(e.0, "nextCursor");
+        assert!(p.is_done());
+        assert_eq!(p.next_request(), None, "no further page");
+
+        // Longer cycles too, however far back the cursor was sent.
+        let mut p: Pager<u32> = Pager::new(10_000);
+        for i in 0..500u32 {
+            p.accept_items(vec![i], Some(format!("c{i}"))).expect("new");
+        }
+        assert!(p.accept_items(vec![0], Some("c17".into())).is_err());
+    }
+
+    #[test]
+    fn a_repeated_cursor_is_judged_only_when_another_page_would_be_requested() {
+        let mut p = Pager::new(2);
+        p.accept(checked(vec![execution(1)], Some("a"), 0))
+            .expect("new");
+        // The limit is reached: the repeated cursor would never be sent.
+        p.accept(checked(vec![execution(2)], Some("a"), 1))
+            .expect("limit reached, cursor not judged");
+        assert!(p.is_done());
+        assert_eq!(p.items().len(), 2);
     }
 
     #[test]

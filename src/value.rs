@@ -24,6 +24,10 @@ pub enum Value {
     Function,
     /// An `AbortSignal`.
     Signal,
+    /// JSON text kept as it came: an answer's value nested deeper than
+    /// [`crate::parse::MAX_DEPTH`] (user JSON such as a task's `input`), its
+    /// syntax checked, written back verbatim for `JSON.parse`.
+    Raw(String),
     /// Anything else (a symbol, a bigint, a `Map`, an object nested too deep…),
     /// described by its type name.
     Other(&'static str),
@@ -69,6 +73,7 @@ impl Value {
             Value::Object(_) => "an object",
             Value::Function => "a function",
             Value::Signal => "an AbortSignal",
+            Value::Raw(_) => "a value nested deeply",
             Value::Other(name) => name,
         }
     }

@@ -30,6 +30,7 @@ fn put(obj: &Object, key: &str, value: &JsValue) {
 pub fn value(v: &Value) -> JsValue {
     match v {
         Value::Undefined | Value::Function | Value::Signal | Value::Other(_) => JsValue::UNDEFINED,
+        Value::Raw(text) => js_sys::JSON::parse(text).unwrap_or(JsValue::UNDEFINED),
         Value::Null => JsValue::NULL,
         Value::Bool(b) => JsValue::from_bool(*b),
         Value::Number(n) => JsValue::from_f64(*n),
