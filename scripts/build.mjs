@@ -127,6 +127,10 @@ const gluePath = join(pkg, `${NAME}.js`);
   writeFileSync(gluePath, glue);
 }
 
+// copy.js (copyOptions: every call's options copied at the call, before the module loads) is a
+// module of its own that every entry imports; the wasm never imports it.
+copyFileSync(join(root, "src", "js", "copy.js"), join(pkg, "copy.js"));
+
 // The functions the glue exports (wasm-bindgen writes `export function name(params) {`): each
 // becomes a lazy wrapper in the entries, so a new Rust export needs no change here.
 const glueFunctions = [];
@@ -250,6 +254,7 @@ const manifest = {
     ...(dev ? ["snippets/"] : []),
     `${NAME}_bg.wasm.d.ts`,
     "errors.js",
+    "copy.js",
     "lazy.js",
     "node.js",
     "workerd.js",

@@ -20,6 +20,13 @@ export const PROVIDER_FACTORIES = new Set(["clientCredentialsToken"]);
 /** Exports of the glue the entries never re-export (errors.js provides them). */
 export const FROM_ERRORS = new Set(["isCdfError", "CdfError"]);
 
+/** The first parameter's name in a parameter list such as "options" or "a, b". */
+function first(params) {
+  const name = params.split(",")[0].trim();
+  if (!/^[A-Za-z_$][\w$]*$/.test(name)) throw new Error(`entries: an exported function without a named first parameter (${params})`);
+  return name;
+}
+
 /**
  * The wrappers of `functions` ([{ name, params }], the glue's exported functions, in order):
  * each awaits `load()` (a promise of the glue module), then calls the glue's function.
@@ -31,18 +38,22 @@ function wrappers(functions) {
     if (PROVIDER_FACTORIES.has(name)) {
       out.push(`/** See index.d.ts. Returns the provider at once; the module loads on the provider's first call. */
 export function ${name}(${params}) {
+  const copied = copyOptions(${first(params)});
   let provider;
   return function tokenProvider(context) {
+    const read = copyContext(context);
     return call((glue) => {
-      provider ??= glue.${name}(${params});
-      return provider(context);
-    }, context);
+      provider ??= glue.${name}(copied);
+      return provider(read);
+    }, read);
   };
 }`);
     } else {
-      out.push(`/** See index.d.ts. */
+      const rest = params.split(",").slice(1).map((p) => p.trim()).filter(Boolean);
+      out.push(`/** See index.d.ts. The options are copied now (as fetch reads its init), before the module loads. */
 export function ${name}(${params}) {
-  return call((glue) => glue.${name}(${params}), ${params.split(",")[0].trim() || "undefined"});
+  const copied = copyOptions(${first(params)});
+  return call((glue) => glue.${name}(${["copied", ...rest].join(", ")}), copied);
 }`);
     }
   }
@@ -81,6 +92,7 @@ export function lazyEntry(functions, { glue, wasm }) {
 // tries again. The glue is imported with import(), so bundlers put it (and the .wasm) in a chunk of
 // its own that only code calling these functions loads.
 import { CdfError } from "./errors.js";
+import { copyContext, copyOptions } from "./copy.js";
 ${SHARED}
 /** Whether \`e\` is the browser refusing WebAssembly under the page's Content-Security-Policy. */
 function refusedByCsp(e) {
@@ -297,6 +309,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as glue from "./${glue}";
 import { CdfError } from "./errors.js";
+import { copyContext, copyOptions } from "./copy.js";
 
 export { CdfError, isCdfError } from "./errors.js";
 ${SHARED}
@@ -337,6 +350,7 @@ export function workerdEntry(functions, { glue, wasm }) {
 import wasm from "./${wasm}";
 import * as glue from "./${glue}";
 import { CdfError } from "./errors.js";
+import { copyContext, copyOptions } from "./copy.js";
 
 export { CdfError, isCdfError } from "./errors.js";
 ${SHARED}

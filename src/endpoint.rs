@@ -45,17 +45,18 @@ pub fn origin_from_base_url(base_url: &str) -> Result<String, Reason> {
     })
 }
 
-const TOKEN_URL_REASON: Reason = "be an absolute https URL such as \"https://login.microsoftonline.com/my-tenant/oauth2/v2.0/token\" (http only for localhost, 127.0.0.0/8 or [::1]), without user info, query or fragment; its path may hold letters, digits, percent-escapes and - . _ ~ ! $ & ' ( ) * + , ; = : @ /, and no . or .. segments";
+const TOKEN_URL_REASON: Reason = "be an absolute https URL such as \"https://login.microsoftonline.com/my-tenant/oauth2/v2.0/token\" (http only for localhost, 127.0.0.0/8 or [::1]), without user info or fragment; its path and query (such as Azure AD B2C's \"?p=policy\") may hold letters, digits, percent-escapes and - . _ ~ ! $ & ' ( ) * + , ; = : @ / (and ? in the query), and the path no . or .. segments";
 
 /// An identity provider's token URL (`tokenUrl` of `clientCredentialsToken`),
 /// normalised: the origin as [`origin_from_base_url`] accepts it (lower-case
 /// scheme and host, `https`, or `http` only for a loopback host, no user info),
-/// followed by a path kept as written.
+/// followed by a path and an optional query kept as written.
 ///
 /// The path may hold only RFC 3986 path characters (unreserved, `%XX`
-/// escapes, sub-delimiters, `:`, `@`, `/`); no query, fragment, white space or
-/// non-ASCII, and no `.` or `..` segment (in any spelling a URL parser would
-/// resolve), so the URL fetched is the URL validated.
+/// escapes, sub-delimiters, `:`, `@`, `/`), and no `.` or `..` segment (in any
+/// spelling a URL parser would resolve); the query (after `?`, e.g. Azure AD
+/// B2C's `?p=policy`) the same characters and `?`. No fragment, white space or
+/// non-ASCII, so the URL fetched is the URL validated.
 pub fn token_url(url: &str) -> Result<String, Reason> {
     let scheme_len = if url
         .get(..8)
@@ -71,21 +72,43 @@ pub fn token_url(url: &str) -> Result<String, Reason> {
         return Err(TOKEN_URL_REASON);
     };
     let (scheme, rest) = url.split_at(scheme_len);
-    let (authority, path) = match rest.find('/') {
+    let (authority, path) = match rest.find(['/', '?']) {
         Some(i) => rest.split_at(i),
         None => (rest, ""),
     };
+    let (path, query) = match path.split_once('?') {
+        Some((path, query)) => (path, Some(query)),
+        None => (path, None),
+    };
     let origin =
         origin_from_base_url(&format!("{scheme}{authority}")).map_err(|_| TOKEN_URL_REASON)?;
-    if !path_is_clean(path) {
+    if !path_is_clean(path) || !query.map_or(true, query_is_clean) {
         return Err(TOKEN_URL_REASON);
     }
-    Ok(format!("{origin}{path}"))
+    Ok(match query {
+        Some(query) => format!("{origin}{path}?{query}"),
+        None => format!("{origin}{path}"),
+    })
+}
+
+/// Only RFC 3986 query characters (those of a path and `?`), well-formed `%XX` escapes.
+fn query_is_clean(query: &str) -> bool {
+    query
+        .split('?')
+        .all(|part| only_path_characters(part.as_bytes()))
 }
 
 /// Only RFC 3986 path characters, well-formed `%XX` escapes, and no dot segments.
 fn path_is_clean(path: &str) -> bool {
-    let bytes = path.as_bytes();
+    only_path_characters(path.as_bytes())
+        && !path.split('/').any(|segment| {
+            let s = segment.to_ascii_lowercase().replace("%2e", ".");
+            s == "." || s == ".."
+        })
+}
+
+/// Unreserved characters, well-formed `%XX` escapes, sub-delimiters, `:`, `@` and `/`.
+fn only_path_characters(bytes: &[u8]) -> bool {
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
         let ok = match b {
@@ -107,10 +130,7 @@ fn path_is_clean(path: &str) -> bool {
         }
         i += 1;
     }
-    !path.split('/').any(|segment| {
-        let s = segment.to_ascii_lowercase().replace("%2e", ".");
-        s == "." || s == ".."
-    })
+    true
 }
 
 enum Host {
@@ -302,6 +322,14 @@ mod tests {
                 "https://a.com/x.y/..z/.well-known",
                 "https://a.com/x.y/..z/.well-known",
             ),
+            // A query is kept as written (Azure AD B2C's user-flow policy).
+            (
+                "https://Tenant.b2clogin.com/tenant.onmicrosoft.com/oauth2/v2.0/token?p=B2C_1_signin",
+                "https://tenant.b2clogin.com/tenant.onmicrosoft.com/oauth2/v2.0/token?p=B2C_1_signin",
+            ),
+            ("https://a.com/token?x=1&y=%20/?", "https://a.com/token?x=1&y=%20/?"),
+            ("https://a.com?x=1", "https://a.com?x=1"),
+            ("https://a.com/t?", "https://a.com/t?"),
         ] {
             assert_eq!(token_url(input).as_deref(), Ok(want), "{input}");
         }
@@ -312,9 +340,14 @@ mod tests {
             "http://a.com/token",
             "https://user:pw@a.com/token",
             "https://a.com@b.com/token",
-            "https://a.com/token?x=1",
             "https://a.com/token#f",
-            "https://a.com?x=1",
+            "https://a.com/token?p=x#f",
+            "https://a.com/token?p=a b",
+            "https://a.com/token?p=ö",
+            "https://a.com/token?p=%zz",
+            "https://a.com/token?p=[x]",
+            "https://user@a.com?p=x",
+            "https://a.com/../t?p=x",
             "https://a.com/to ken",
             "https://a.com/tök",
             "https://a.com/a\\b",

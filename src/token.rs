@@ -295,9 +295,18 @@ pub enum TokenStep {
     Fetch,
 }
 
-/// The cache's rule for one provider call at `now_ms`: a fresh cached token
-/// is reused unless `force_refresh`; otherwise a request in flight is joined
-/// (even by a forced refresh); otherwise a new request is sent.
+/// Whether a provider call forgets the cached token before it fetches: a
+/// forced refresh does (that token was refused; it is never handed out again).
+pub fn forgets_cache(step: TokenStep, force_refresh: bool) -> bool {
+    step == TokenStep::Fetch && force_refresh
+}
+
+/// The cache's rule for one provider call at `now_ms`: a request in flight is
+/// joined by every caller, whatever its `force_refresh` (a forced refresh means
+/// the cached token was refused: no caller gets it while its replacement is
+/// on the way); otherwise a fresh cached token is reused unless
+/// `force_refresh`; otherwise a new request is sent. A fetch started by a
+/// forced refresh also drops the cached token ([`forgets_cache`]).
 pub fn token_step(
     cached: Option<&CachedToken>,
     now_ms: f64,
@@ -305,10 +314,12 @@ pub fn token_step(
     in_flight: bool,
 ) -> TokenStep {
     let fresh = cached.is_some_and(|c| c.is_fresh(now_ms));
-    if fresh && !force_refresh {
-        TokenStep::UseCached
-    } else if in_flight {
+    if in_flight {
+        // Every caller shares the request in flight, whatever its forceRefresh:
+        // one started by a forced refresh replaces a token that was refused.
         TokenStep::JoinInFlight
+    } else if fresh && !force_refresh {
+        TokenStep::UseCached
     } else {
         TokenStep::Fetch
     }
@@ -391,7 +402,7 @@ mod tests {
                 "tokenUrl",
             ),
             (
-                with(vec![("tokenUrl", s("https://idp.example.com/token?x=1"))]),
+                with(vec![("tokenUrl", s("https://idp.example.com/token#x"))]),
                 "tokenUrl",
             ),
             (with(vec![("tokenUrl", Value::Number(1.0))]), "tokenUrl"),
@@ -603,7 +614,12 @@ mod tests {
         assert_eq!(token_step(None, 0.0, false, false), Fetch);
         assert_eq!(token_step(None, 0.0, false, true), JoinInFlight);
         assert_eq!(token_step(Some(&t), 50.0, false, false), UseCached);
-        assert_eq!(token_step(Some(&t), 50.0, false, true), UseCached);
+        // A request in flight is shared by every caller (it may be a forced
+        // refresh replacing the cached token).
+        assert_eq!(token_step(Some(&t), 50.0, false, true), JoinInFlight);
+        assert!(forgets_cache(Fetch, true));
+        assert!(!forgets_cache(Fetch, false));
+        assert!(!forgets_cache(JoinInFlight, true));
         assert_eq!(token_step(Some(&t), 50.0, true, false), Fetch);
         assert_eq!(token_step(Some(&t), 50.0, true, true), JoinInFlight);
         assert_eq!(token_step(Some(&t), 100_000.0, false, false), Fetch);

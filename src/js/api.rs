@@ -296,7 +296,22 @@ pub async fn retry_executions(options: JsValue) -> Result<JsValue, JsValue> {
         let race = Promise::race(&in_flight.iter().map(|(_, p)| p.clone()).collect::<Array>());
         match batch_guard.settle(race).await {
             Err(_) => {
-                // Aborted: every unfinished execution fails with kind aborted, none starts.
+                // Aborted: none starts from now on. Each execution in flight watches the same
+                // signal and ends at once with its own result (kind aborted, unless it had
+                // just succeeded) and its exact count of requests sent.
+                for (_, promise) in in_flight.drain(..) {
+                    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+                }
+                let settled: Vec<(usize, Result<JsValue, JsValue>)> = results
+                    .borrow_mut()
+                    .iter_mut()
+                    .enumerate()
+                    .filter_map(|(i, r)| r.take().map(|r| (i, r)))
+                    .collect();
+                for (index, result) in settled {
+                    let _ = batch.finish(index, result);
+                }
+                // The executions that never started: aborted, no request sent.
                 let reason = batch_guard.abort_reason();
                 batch.abort(|_, _| {
                     output::error(

@@ -453,7 +453,8 @@ impl Client {
         } = answer;
         // A request id that echoes a secret is dropped.
         let request_id = request_id.filter(|id| !self.secrets().contains_secret(id));
-        if !(100..=599).contains(&status) && !redirect {
+        // Any status the runtime delivers is an answer (Node's fetch delivers 600 to 999 as they are).
+        if !(100..=999).contains(&status) && !redirect {
             // Not an HTTP answer (Response.error(), a stub's junk): what came from fetch.
             let e = CdfError::network(
                 op,
@@ -534,6 +535,14 @@ impl Client {
         };
         let (problem, cause) = match body {
             Body::Text(text) => match parse_json(&text) {
+                // An identity provider's 2xx answer carrying an OAuth `error` is an error
+                // answer (the error wins over an access_token beside it); not retried.
+                Some(v) if op == Operation::GetToken && v.get_present("error", true).is_some() => {
+                    let mut e =
+                        CdfError::oauth(status, &text, Some(&v), request_id, &self.secrets());
+                    e.retryable = false;
+                    return Err(Unanswered::Final(e.into()));
+                }
                 Some(v) => return Ok((v, request_id)),
                 None => {
                     let shown = outside(&excerpt(&text, 400), &self.secrets(), 120);

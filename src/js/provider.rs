@@ -18,8 +18,8 @@ use super::http::Method;
 use super::output;
 use crate::error::{CdfError, Operation};
 use crate::token::{
-    check_token_answer, parse_token_options, token_form, token_step, CachedToken, TokenOptions,
-    TokenStep, TOKEN_KEYS, TOKEN_MAX_RETRIES, TOKEN_TIMEOUT_MS,
+    check_token_answer, forgets_cache, parse_token_options, token_form, token_step, CachedToken,
+    TokenOptions, TokenStep, TOKEN_KEYS, TOKEN_MAX_RETRIES, TOKEN_TIMEOUT_MS,
 };
 use crate::value::Value;
 
@@ -92,9 +92,16 @@ fn provide(state: &Rc<RefCell<State>>, context: &JsValue) -> Promise {
             None => Promise::reject(&JsValue::UNDEFINED),
         },
         TokenStep::Fetch => {
+            // The token handed out before stays a secret of the new request; a
+            // forced refresh also forgets it (it was refused).
+            let previous = if forgets_cache(step, force) {
+                s.cached.take()
+            } else {
+                s.cached.clone()
+            };
             let state2 = state.clone();
             let promise = future_to_promise(async move {
-                let result = fetch(&state2).await;
+                let result = fetch(&state2, previous).await;
                 state2.borrow_mut().in_flight = None;
                 result
             });
@@ -105,7 +112,10 @@ fn provide(state: &Rc<RefCell<State>>, context: &JsValue) -> Promise {
 }
 
 /// Requests a token, caches it, and resolves to it.
-async fn fetch(state: &Rc<RefCell<State>>) -> Result<JsValue, JsValue> {
+async fn fetch(
+    state: &Rc<RefCell<State>>,
+    previous: Option<CachedToken>,
+) -> Result<JsValue, JsValue> {
     let options = match &state.borrow().parsed {
         Some(Ok(o)) => o.clone(),
         _ => return Err(JsValue::UNDEFINED),
@@ -118,7 +128,7 @@ async fn fetch(state: &Rc<RefCell<State>>) -> Result<JsValue, JsValue> {
     )?;
     // The token this provider returned before is a secret too: an identity
     // provider's error may echo it (e.g. "token … was revoked").
-    if let Some(previous) = state.borrow().cached.as_ref() {
+    if let Some(previous) = &previous {
         client.learn(previous.token());
     }
     let op = Operation::GetToken;
