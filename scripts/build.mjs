@@ -129,7 +129,16 @@ const gluePath = join(pkg, `${NAME}.js`);
 
 // copy.js (copyOptions: every call's options copied at the call, before the module loads) is a
 // module of its own that every entry imports; the wasm never imports it.
-copyFileSync(join(root, "src", "js", "copy.js"), join(pkg, "copy.js"));
+{
+  let copy = readFileSync(join(root, "src", "js", "copy.js"), "utf8");
+  if (!dev) {
+    const { minifySync } = await import("rolldown/utils");
+    const { code, errors } = minifySync("copy.js", copy, { compress: true, mangle: true });
+    if (errors.length) throw new Error(`build: minifying copy.js: ${errors.map((e) => e.message).join("; ")}`);
+    copy = `// cdf-workflow-retry: options copied at the call (src/js/copy.js, minified).\n${code}`;
+  }
+  writeFileSync(join(pkg, "copy.js"), copy);
+}
 
 // The functions the glue exports (wasm-bindgen writes `export function name(params) {`): each
 // becomes a lazy wrapper in the entries, so a new Rust export needs no change here.

@@ -19,7 +19,7 @@ export const PKG_DIR = join(ROOT, "pkg");
 export const DEMO_TOKEN = "demo-token";
 
 /** The files the page needs from pkg/. */
-const PKG_FILES = ["browser.js", "lazy.js", "errors.js", "cdf_workflow_retry.js", "cdf_workflow_retry_bg.wasm"];
+const PKG_FILES = ["browser.js", "lazy.js", "errors.js", "copy.js", "cdf_workflow_retry.js", "cdf_workflow_retry_bg.wasm"];
 /** What pkg/ is built from. */
 const SOURCES = ["src", "Cargo.toml", "Cargo.lock", "scripts/build.mjs", "scripts/entries.mjs", "scripts/types.mjs"];
 

@@ -146,9 +146,8 @@ pub fn unique_ids<S: AsRef<str>>(ids: impl IntoIterator<Item = S>) -> Vec<String
         .into_iter()
         .map(|id| id.as_ref().to_ascii_lowercase())
         .collect();
-    let mut order: Vec<usize> = (0..all.len()).collect();
     // Stable: among equal ids, the first occurrence comes first.
-    order.sort_by(|a, b| all.get(*a).cmp(&all.get(*b)));
+    let order = crate::value::stable_order(&all.iter().map(String::as_str).collect::<Vec<_>>());
     let mut keep = vec![false; all.len()];
     let mut previous: Option<&String> = None;
     for i in order {

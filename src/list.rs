@@ -3,8 +3,6 @@
 //! (`ListExecutionsQuery` of `seed/cdf-openapi-executions.json`), the check of
 //! each answer page, and [`Pager`], which follows `nextCursor`.
 
-use std::collections::BTreeSet;
-
 use serde::Serialize;
 
 use crate::check::{self, item};
@@ -134,9 +132,9 @@ pub struct Pager<T = WorkflowExecution> {
     limit: usize,
     items: Vec<T>,
     cursor: Option<String>,
-    /// Every cursor this listing sent (or is about to send): a `nextCursor`
-    /// among them would list pages in a cycle.
-    sent: BTreeSet<String>,
+    /// Every cursor this listing sent (or is about to send), sorted: a
+    /// `nextCursor` among them would list pages in a cycle.
+    sent: Vec<String>,
     done: bool,
 }
 
@@ -147,7 +145,7 @@ impl<T> Pager<T> {
             limit: limit as usize,
             items: Vec::new(),
             cursor: None,
-            sent: BTreeSet::new(),
+            sent: Vec::new(),
             done: limit == 0,
         }
     }
@@ -192,16 +190,18 @@ impl<T> Pager<T> {
         match next_cursor {
             Some(_) if self.items.len() >= self.limit => Ok(()),
             None => Ok(()),
-            Some(next) if self.sent.contains(&next) => Err((
-                "nextCursor".to_owned(),
-                "repeats a cursor this listing already sent",
-            )),
-            Some(next) => {
-                self.sent.insert(next.clone());
-                self.cursor = Some(next);
-                self.done = false;
-                Ok(())
-            }
+            Some(next) => match self.sent.binary_search(&next) {
+                Ok(_) => Err((
+                    "nextCursor".to_owned(),
+                    "repeats a cursor this listing already sent",
+                )),
+                Err(at) => {
+                    self.sent.insert(at, next.clone());
+                    self.cursor = Some(next);
+                    self.done = false;
+                    Ok(())
+                }
+            },
         }
     }
 

@@ -39,10 +39,10 @@ fn dedupe(entries: Vec<(String, Value)>) -> Vec<(String, Value)> {
     if entries.len() <= SMALL_OBJECT {
         return entries; // already deduplicated while parsing
     }
-    let mut order: Vec<usize> = (0..entries.len()).collect();
-    let key = |i: &usize| entries.get(*i).map(|(k, _)| k.as_str());
+    let keys: Vec<&str> = entries.iter().map(|(k, _)| k.as_str()).collect();
     // A stable sort: equal keys stay in the order they came.
-    order.sort_by(|a, b| key(a).cmp(&key(b)));
+    let order = crate::value::stable_order(&keys);
+    let key = |i: &usize| keys.get(*i);
     let mut keep = vec![true; entries.len()];
     let mut moves: Vec<(usize, usize)> = Vec::new();
     for run in order.chunk_by(|a, b| key(a) == key(b)) {
@@ -57,6 +57,7 @@ fn dedupe(entries: Vec<(String, Value)>) -> Vec<(String, Value)> {
             }
         }
     }
+    drop(keys);
     if moves.is_empty() {
         return entries;
     }

@@ -87,6 +87,15 @@ impl Value {
     }
 }
 
+/// The indexes of `keys` in key order, equal keys in the order they came (a
+/// stable sort): one sorted index finds repeats in O(n log n) without a hash
+/// table in the wasm, shared by every caller so the sort is compiled once.
+pub(crate) fn stable_order(keys: &[&str]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..keys.len()).collect();
+    order.sort_by(|a, b| keys.get(*a).cmp(&keys.get(*b)));
+    order
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

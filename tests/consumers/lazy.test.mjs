@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { startMockServer } from "../mock/server.mjs";
 import {
-  FIXTURES, FAILED_ID, COMPLETED_ID, createConsumer, cleanup, launchChromium, pageQuery, run, serveStatic, uniqueProject,
+  FIXTURES, FAILED_ID, COMPLETED_ID, OTHER_FAILED_ID, createConsumer, cleanup, launchChromium, pageQuery, run, serveStatic, uniqueProject,
 } from "./helpers.mjs";
 
 const WASM_PATH = "/node_modules/cdf-workflow-retry/cdf_workflow_retry_bg.wasm";
@@ -133,6 +133,24 @@ test("plain page: an abort while the .wasm loads rejects that call at once; the 
   assert.equal(ok.error, undefined, JSON.stringify(ok.error));
   assert.equal(ok.execution.id, FAILED_ID);
   assert.equal(site.requests.filter((p) => p === WASM_PATH).length, 1, "the aborted call did not stop the load");
+});
+
+test("plain page: calls made before the .wasm loads read their options at the call (one reused object, each its own id)", async (t) => {
+  const site = await serveStatic(dir, {
+    intercept(path, res) {
+      if (path !== WASM_PATH) return false;
+      const bytes = readFileSync(join(dir, WASM_PATH));
+      setTimeout(() => res.writeHead(200, { "content-type": "application/wasm" }).end(bytes), 500);
+      return true;
+    },
+  });
+  t.after(() => site.close());
+  const project = uniqueProject("lazyreuse");
+  const page = await openPage(t, site, project);
+  const ids = [FAILED_ID, OTHER_FAILED_ID, "22222222-2222-4222-8222-222222222222"];
+  assert.deepEqual(await page.evaluate((ids) => window.reuse(ids), ids), ids, "each call retried its own execution");
+  const log = await fetch(`${mock.url}/_mock/projects/${project}/log?op=retry`).then((r) => r.json());
+  assert.deepEqual(log.requests.map((r) => r.path.split("/").at(-2)).sort(), [...ids].sort());
 });
 
 test("node: a missing .wasm rejects the call with a CdfError naming the file; once it is back, the next call works", async () => {

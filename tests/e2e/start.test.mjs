@@ -136,7 +136,7 @@ describe("npm start (scripts/start.mjs)", () => {
       at("scripts/build.mjs", 1000);
       assert.match(buildReason(root), /pkg\/browser\.js is missing/);
       at("scripts/entries.mjs", 1000);
-      for (const f of ["browser.js", "lazy.js", "errors.js", "cdf_workflow_retry.js", "cdf_workflow_retry_bg.wasm"]) at(`pkg/${f}`, 2000);
+      for (const f of ["browser.js", "lazy.js", "errors.js", "copy.js", "cdf_workflow_retry.js", "cdf_workflow_retry_bg.wasm"]) at(`pkg/${f}`, 2000);
       assert.equal(buildReason(root), null, "up to date");
       at("src/deep/mod.rs", 3000);
       assert.match(buildReason(root), /src\/deep\/mod\.rs changed/);
