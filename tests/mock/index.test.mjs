@@ -205,16 +205,31 @@ test("startMock rejects bad options; close is idempotent; await using closes it"
   }
 });
 
-test("index.mjs imports only node: built-ins and ./server.mjs, and server.mjs only node: built-ins", () => {
+test("index.mjs imports only node: built-ins and ./server.mjs; the server's modules only node: built-ins and each other", () => {
   const specifiers = (source) => [...source.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+"([^"]+)"/gm)].map((m) => m[1])
     // dynamic imports, but not JSDoc type references such as {import("./index.d.ts").X} or Promise<import(…)>
     .concat([...source.matchAll(/(?<![{<])\bimport\(\s*"([^"]+)"\s*\)/g)].map((m) => m[1]));
   const index = specifiers(read("./index.mjs"));
   assert.ok(index.includes("./server.mjs"));
   assert.deepEqual(index.filter((s) => !s.startsWith("node:") && s !== "./server.mjs"), []);
-  const own = specifiers(read("./server.mjs"));
-  assert.ok(own.length >= 5);
-  assert.deepEqual(own.filter((s) => !s.startsWith("node:")), []);
+  // server.mjs and every module it reaches: node: built-ins, or a sibling module (./name.mjs, no ../).
+  const seen = new Set();
+  const builtins = new Set();
+  const visit = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const s of specifiers(read(file))) {
+      if (s.startsWith("node:")) builtins.add(s);
+      else {
+        assert.match(s, /^\.\/[a-z-]+\.mjs$/, `${file} imports ${s}`);
+        visit(s);
+      }
+    }
+  };
+  visit("./server.mjs");
+  assert.ok(seen.size >= 10, [...seen].join());
+  assert.ok(!seen.has("./index.mjs") && !seen.has("./helpers.mjs"), "the server needs neither the wrapper nor the test helpers");
+  assert.ok(builtins.size >= 5, [...builtins].join());
 });
 
 test("index.d.ts declares every member startMock returns, and nothing it does not", async (t) => {
