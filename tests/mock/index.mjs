@@ -1,6 +1,7 @@
 /**
  * `cdf-workflow-retry/mock`: a mock Cognite Data Fusion (CDF) server for your own tests.
- * Node only (20+), no dependencies: it imports only `node:` built-ins and ./server.mjs.
+ * Node only (20+), no dependencies: it imports only `node:` built-ins and ./server.mjs (whose
+ * modules beside it import only `node:` built-ins and each other).
  *
  * ```js
  * import { startMock } from "cdf-workflow-retry/mock";
