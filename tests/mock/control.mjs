@@ -7,7 +7,7 @@ import { SEED_EXECUTIONS } from "./seed.mjs";
 import { OPS, projectState, resetProject, settleDue, takeOutcome, mintNonce } from "./state.mjs";
 import { send, readBody, sendTooLarge, parseTarget } from "./io.mjs";
 import { stepProblem } from "./faults.mjs";
-import { newestFirst } from "./executions.mjs";
+import { CANCEL_WHEN_ENDED, newestFirst } from "./executions.mjs";
 import { tokenExpiry } from "./oauth.mjs";
 
 /** What a retry can end as (`RUNNING`: it never ends by itself). */
@@ -25,6 +25,7 @@ const CONTROL_ROUTES = [
   { path: ["projects", ":project", "stats"], GET: getProjectStats },
   { path: ["projects", ":project", "oauth"], POST: setOauth, GET: viewOauth },
   { path: ["projects", ":project", "oauth", "revoke"], POST: revokeTokens },
+  { path: ["projects", ":project", "cancel"], POST: setCancel, GET: viewCancel },
 ];
 
 /** Match raw segments against a route pattern; returns decoded params or null. */
@@ -283,6 +284,27 @@ function setOauth(state, { params, text }) {
 
 function viewOauth(state, { params }) {
   return oauthAnswer(projectState(state, params.project));
+}
+
+/**
+ * POST /_mock/projects/{p}/cancel, body {"whenEnded": "error" | "unchanged"}: how a cancel of an
+ * execution that already ended is answered: 400 (the default), or 200 with the execution as it is.
+ */
+function setCancel(state, { params, text }) {
+  const { value, answer } = controlObject(text);
+  if (answer) return answer;
+  const extra = unexpectedKey(value, ["whenEnded"]);
+  if (extra !== undefined) return errorAnswer(400, `Unexpected field ${quote(extra)}`);
+  if (has(value, "whenEnded") && !CANCEL_WHEN_ENDED.includes(value.whenEnded)) {
+    return errorAnswer(400, `whenEnded must be one of ${CANCEL_WHEN_ENDED.map((w) => `"${w}"`).join(", ")}`);
+  }
+  const project = projectState(state, params.project);
+  if (has(value, "whenEnded")) project.cancel.whenEnded = value.whenEnded;
+  return jsonAnswer(200, { ...project.cancel });
+}
+
+function viewCancel(state, { params }) {
+  return jsonAnswer(200, { ...projectState(state, params.project).cancel });
 }
 
 /** POST /_mock/projects/{p}/oauth/revoke: every token p's endpoint issued stops working (401). */

@@ -1,5 +1,5 @@
-// The workflow executions endpoints: list (filters, opaque cursors), get (details) and retry
-// (nonce binding; how the run ends is in state.mjs).
+// The workflow executions endpoints: list (filters, opaque cursors), get (details), retry
+// (nonce binding; how the run ends is in state.mjs) and cancel.
 
 import { randomBytes } from "node:crypto";
 import {
@@ -7,7 +7,7 @@ import {
 } from "./util.mjs";
 import { RETRYABLE_STATUSES, WORKFLOW_STATUSES } from "./seed.mjs";
 import { executionView, detailedView } from "./views.mjs";
-import { takeOutcome, usableNonce } from "./state.mjs";
+import { settle, takeOutcome, usableNonce } from "./state.mjs";
 
 /** The problem with a list-executions filter, or null. */
 function listFilterProblem(filter) {
@@ -177,5 +177,49 @@ export function retryExecution(state, projectName, project, executionId, body) {
   execution.startTime = now;
   delete execution.endTime;
   delete execution.reasonForIncompletion;
+  return jsonAnswer(200, executionView(execution));
+}
+
+/** What a cancel without a reason leaves as `reasonForIncompletion` (the API's default). */
+export const DEFAULT_CANCEL_REASON = "cancelled";
+/** How a cancel of an execution that already ended is answered (`whenEnded` of the control). */
+export const CANCEL_WHEN_ENDED = ["error", "unchanged"];
+
+/**
+ * The problem with a cancel body, or null. `{}` or `{"reason": "…"}`; the reason is 1 to 500
+ * characters (code points) without NUL: the schema allows "" but the package never sends it.
+ */
+function cancelBodyProblem(body) {
+  if (!isPlainObject(body)) return "Request body must be a JSON object";
+  const extra = unexpectedKey(body, ["reason"]);
+  if (extra !== undefined) return `Unexpected field ${quote(extra)} in request body`;
+  if (has(body, "reason")) {
+    const { reason } = body;
+    if (typeof reason !== "string") return "reason must be a string";
+    const length = [...reason].length;
+    if (length < 1 || length > 500) return "reason must be 1 to 500 characters";
+    if (reason.includes("\0")) return "reason must not contain NUL characters";
+  }
+  return null;
+}
+
+/**
+ * POST /workflows/executions/{id}/cancel. Order: body shape (400), execution exists (404),
+ * still RUNNING. A RUNNING execution ends now: TERMINATED, `endTime` now, the reason (default
+ * "cancelled") as `reasonForIncompletion`, its running task CANCELED, and a pending end of a
+ * retry dropped. One that already ended is refused with a 400 (`whenEnded: "error"`, the
+ * default) or answered as it is (`"unchanged"`), as the project's cancel settings say.
+ */
+export function cancelExecution(project, executionId, body) {
+  const problem = cancelBodyProblem(body);
+  if (problem) return errorAnswer(400, problem);
+  const id = executionId.toLowerCase();
+  const execution = project.executions.get(id);
+  if (!execution) return errorAnswer(404, "Workflow execution not found", { missing: [{ id }] });
+  if (execution.status !== "RUNNING") {
+    if (project.cancel.whenEnded === "unchanged") return jsonAnswer(200, executionView(execution));
+    return errorAnswer(400, `Execution ${id} is ${execution.status} and cannot be cancelled: it has already ended`);
+  }
+  settle(execution, { at: Date.now(), status: "TERMINATED", reason: body.reason ?? DEFAULT_CANCEL_REASON });
   return jsonAnswer(200, executionView(execution));
 }

@@ -3,7 +3,7 @@
 export type WorkflowStatus = "RUNNING" | "COMPLETED" | "FAILED" | "TIMED_OUT" | "TERMINATED";
 
 /** The operations of the mock: what a script step's `on` and the log's `op` name. */
-export type MockOperation = "sessions" | "retry" | "list" | "get" | "token";
+export type MockOperation = "sessions" | "retry" | "list" | "get" | "cancel" | "token";
 export type LoggedOperation = MockOperation | "other";
 
 /** Options of `startMockServer` (tests/mock/server.mjs). */
@@ -141,6 +141,14 @@ export interface TokenExpirySettings {
   lifetimeSeconds?: number | null;
 }
 
+export interface CancelSettings {
+  /**
+   * How a cancel of an execution that already ended (not RUNNING) is answered: "error" (the
+   * default) a 400 CDF error, "unchanged" a 200 with the execution as it is.
+   */
+  whenEnded?: "error" | "unchanged";
+}
+
 export interface MockCdf {
   /** The mock's origin, e.g. "http://127.0.0.1:41234": the package's `baseUrl`. */
   readonly url: string;
@@ -163,7 +171,7 @@ export interface MockCdf {
 
   /**
    * Queue scripted answers for the next matching requests of the project: target is an
-   * operation ("retry", "list", "get", "sessions", "token", "any") or a path; or pass only
+   * operation ("retry", "list", "get", "cancel", "sessions", "token", "any") or a path; or pass only
    * steps (each with its own `on`/`path`).
    */
   script(target: MockOperation | "any" | `/${string}`, steps: ScriptStep | ScriptStep[]): { queued: number; added: number };
@@ -174,6 +182,8 @@ export interface MockCdf {
   setTokenExpiry(settings: TokenExpirySettings): { expiresIn: number | string | null; lifetimeSeconds: number };
   /** Every token the project's endpoint issued stops working (401); returns how many. */
   revokeTokens(): number;
+  /** How the project's cancel endpoint answers for an execution that already ended; returns the settings now. */
+  setCancelSettings(settings: CancelSettings): Required<CancelSettings>;
   /** The project's API and token requests, in arrival order. */
   log(filter?: { op?: LoggedOperation }): LoggedRequest[];
   stats(): MockStats;

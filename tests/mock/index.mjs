@@ -23,7 +23,7 @@ import { startMockServer, SEED_EXECUTIONS } from "./server.mjs";
 export { startMockServer, SEED_EXECUTIONS };
 
 /** What `script` accepts as its target: an operation, or a path starting with "/". */
-const OPS = ["sessions", "retry", "list", "get", "token", "any"];
+const OPS = ["sessions", "retry", "list", "get", "cancel", "token", "any"];
 /** The project naming rule of the package: 3 to 32 letters, digits, hyphens, a letter, no edge hyphen. */
 const PROJECT_RE = /^(?=.*[A-Za-z])[A-Za-z0-9](?:[A-Za-z0-9-]{1,30})[A-Za-z0-9]$/;
 /** A valid UUID that no seeded execution has (GET and retry answer 404). */
@@ -124,6 +124,10 @@ export async function startMock(options = {}) {
 
     revokeTokens() {
       return control("POST", `${base}/oauth/revoke`).revoked;
+    },
+
+    setCancelSettings(settings) {
+      return control("POST", `${base}/cancel`, settings);
     },
 
     log(filter = {}) {

@@ -8,7 +8,7 @@ import { projectState, settleDue, nextRequestId } from "./state.mjs";
 import { send, readBody, sendTooLarge, parseTarget, drain } from "./io.mjs";
 import { takeStep, applyStep } from "./faults.mjs";
 import { createSession } from "./sessions.mjs";
-import { listExecutionsApi, getExecution, retryExecution } from "./executions.mjs";
+import { listExecutionsApi, getExecution, retryExecution, cancelExecution } from "./executions.mjs";
 import { processToken } from "./oauth.mjs";
 import { handleControl } from "./control.mjs";
 import { matchStatic, serveStatic } from "./static.mjs";
@@ -91,7 +91,7 @@ function preflightAnswer(req) {
 
 /**
  * Which operation a path below /api/v1/projects/{project}/ is, and its method:
- * `{ op, method, executionId?, relPath }`.
+ * `{ op, method, executionId?, bodyOptional?, relPath }`.
  */
 function matchApiRoute(rest) {
   const relPath = rest.length ? safeDecode(`/${rest.join("/")}`) ?? `/${rest.join("/")}` : "";
@@ -101,6 +101,10 @@ function matchApiRoute(rest) {
     if (rest.length === 3) return { op: "get", method: "GET", executionId: safeDecode(rest[2]), relPath };
     if (rest.length === 4 && rest[3] === "retry") {
       return { op: "retry", method: "POST", executionId: safeDecode(rest[2]), relPath };
+    }
+    if (rest.length === 4 && rest[3] === "cancel") {
+      // The API's request body is optional here (no body: as `{}`).
+      return { op: "cancel", method: "POST", executionId: safeDecode(rest[2]), bodyOptional: true, relPath };
     }
   }
   return { op: "other", method: null, relPath };
@@ -173,16 +177,18 @@ function processApi(ctx, projectName, project, route, bodyText) {
       allow: `${route.method}, OPTIONS`,
     });
   }
-  const headerProblem = checkApiHeaders(req.headers, route.method, bodyText);
+  const noBody = Boolean(route.bodyOptional) && bodyText === "";
+  const headerProblem = checkApiHeaders(req.headers, route.method, bodyText, noBody);
   if (headerProblem) return errorAnswer(400, headerProblem);
-  if ((route.op === "retry" || route.op === "get") && !(route.executionId && UUID_RE.test(route.executionId))) {
+  if (route.executionId !== undefined && !(route.executionId && UUID_RE.test(route.executionId))) {
     return errorAnswer(400, "Invalid executionId in path: expected a UUID of 36 characters");
   }
   if (route.op === "get") return getExecution(project, route.executionId);
-  const parsed = parseJson(bodyText);
+  const parsed = noBody ? { ok: true, value: {} } : parseJson(bodyText);
   if (!parsed.ok) return errorAnswer(400, `Invalid JSON in request body: ${parsed.error}`);
   if (route.op === "sessions") return createSession(state, projectName, parsed.value);
   if (route.op === "list") return listExecutionsApi(project, parsed.value);
+  if (route.op === "cancel") return cancelExecution(project, route.executionId, parsed.value);
   return retryExecution(state, projectName, project, route.executionId, parsed.value);
 }
 
@@ -198,14 +204,17 @@ function isAuthorized(state, header) {
 }
 
 /**
- * The problem with the request headers, or null. A POST needs `Content-Type: application/json`;
- * a GET has no body and no Content-Type. Both need Accept and x-cdp-sdk.
+ * The problem with the request headers, or null. A POST needs `Content-Type: application/json`
+ * (unless it has no body where the body is optional: `noBody`); a GET has no body and no
+ * Content-Type. Both need Accept and x-cdp-sdk.
  */
-function checkApiHeaders(headers, method, bodyText) {
+function checkApiHeaders(headers, method, bodyText, noBody = false) {
   const contentType = headers["content-type"];
   if (method === "GET") {
     if (contentType !== undefined) return "Unexpected Content-Type header: a GET request has no body";
     if (bodyText !== "" || headers["transfer-encoding"] !== undefined) return "A GET request must not have a body";
+  } else if (noBody && contentType === undefined) {
+    // a POST without a body needs no Content-Type
   } else {
     if (!contentType) return "Missing Content-Type header: expected application/json";
     if (contentType.split(";")[0].trim().toLowerCase() !== "application/json") {

@@ -6,6 +6,7 @@
  *   POST /api/v1/projects/{project}/workflows/executions/list
  *   GET  /api/v1/projects/{project}/workflows/executions/{executionId}
  *   POST /api/v1/projects/{project}/workflows/executions/{executionId}/retry
+ *   POST /api/v1/projects/{project}/workflows/executions/{executionId}/cancel
  * an OAuth 2.0 client-credentials token endpoint (POST /oauth2/token, /oauth2/{tenant}/token),
  * plus a control API under /_mock/ (scripted faults, request log, nonce minting, retry
  * outcomes, token settings, per-project reset, stats) and an optional static file server.
@@ -16,7 +17,7 @@
  * the command line); the rest lives beside it, one module per concern:
  *   router.mjs     every request: CORS preflight, request log, in-flight counts, scripted
  *                  faults, auth and header checks, then the endpoint's handler
- *   sessions.mjs   POST /sessions          executions.mjs  list, get, retry
+ *   sessions.mjs   POST /sessions          executions.mjs  list, get, retry, cancel
  *   oauth.mjs      the token endpoint      control.mjs     the /_mock/ control API
  *   faults.mjs     scripted steps          static.mjs      the static file server
  *   state.mjs      per-project state, nonces, how retried runs end

@@ -6,7 +6,7 @@ import { WORKFLOWS, executionReason, buildSeed } from "./seed.mjs";
 import { slots } from "./views.mjs";
 
 /** Operations a request can be (`op` in the log and in script steps). */
-export const OPS = ["sessions", "retry", "list", "get", "token", "other"];
+export const OPS = ["sessions", "retry", "list", "get", "cancel", "token", "other"];
 
 export function createState(options) {
   return {
@@ -44,6 +44,7 @@ export function projectState(state, name) {
       cursors: new Map(), // list cursor -> { filterKey, after: { createdTime, id } }
       outcomes: new Map(), // execution id or "*" -> { statuses: [...], delayMs?, reasonForIncompletion? }
       oauth: { expiresIn: state.options.tokenExpiresIn, lifetimeSeconds: null }, // token endpoint settings
+      cancel: { whenEnded: "error" }, // how a cancel of an execution that already ended is answered
       counts: { requests: countersByOp(), tokensIssued: 0 },
       inFlight: { now: countersByOp(["all"]), max: countersByOp(["all"]) },
     };
@@ -78,7 +79,7 @@ export function settleDue(project, now = Date.now()) {
 }
 
 /** End the current run as `pending` says: status, endTime, reason, and the tasks with them. */
-function settle(execution, pending) {
+export function settle(execution, pending) {
   const m = execution.mock;
   const wf = WORKFLOWS[m.workflow];
   m.run ??= { attempt: 0, taskStart: firstTaskStart(m) };
