@@ -9,6 +9,7 @@ import { send, readBody, sendTooLarge, parseTarget } from "./io.mjs";
 import { stepProblem } from "./faults.mjs";
 import { CANCEL_WHEN_ENDED, newestFirst } from "./executions.mjs";
 import { tokenExpiry } from "./oauth.mjs";
+import { addTriggerRuns, allRuns, pagingAnswer, setTriggerPaging, triggerSummaries } from "./triggers.mjs";
 
 /** What a retry can end as (`RUNNING`: it never ends by itself). */
 const OUTCOME_STATUSES = ["COMPLETED", "FAILED", "TIMED_OUT", "TERMINATED", "RUNNING"];
@@ -26,6 +27,10 @@ const CONTROL_ROUTES = [
   { path: ["projects", ":project", "oauth"], POST: setOauth, GET: viewOauth },
   { path: ["projects", ":project", "oauth", "revoke"], POST: revokeTokens },
   { path: ["projects", ":project", "cancel"], POST: setCancel, GET: viewCancel },
+  { path: ["projects", ":project", "triggers"], GET: listTriggers },
+  { path: ["projects", ":project", "triggers", ":trigger"], DELETE: deleteTrigger },
+  { path: ["projects", ":project", "triggers", ":trigger", "runs"], POST: postTriggerRuns, GET: viewTriggerRuns },
+  { path: ["projects", ":project", "triggers", ":trigger", "paging"], POST: postTriggerPaging, GET: viewTriggerPaging },
 ];
 
 /** Match raw segments against a route pattern; returns decoded params or null. */
@@ -305,6 +310,52 @@ function setCancel(state, { params, text }) {
 
 function viewCancel(state, { params }) {
   return jsonAnswer(200, { ...projectState(state, params.project).cancel });
+}
+
+/**
+ * GET /_mock/projects/{p}/triggers: the project's triggers (seeded and added), by external id:
+ * { items: [{ externalId, workflowExternalId, workflowVersion, runs, failed, scriptedCursors }] }.
+ */
+function listTriggers(state, { params }) {
+  return jsonAnswer(200, { items: triggerSummaries(projectState(state, params.project)) });
+}
+
+/** DELETE /_mock/projects/{p}/triggers/{t}: forget the trigger (its history answers 404). */
+function deleteTrigger(state, { params }) {
+  projectState(state, params.project).triggers.delete(params.trigger);
+  return { status: 204, headers: {}, body: "" };
+}
+
+/** The trigger `params.trigger` of the project, or `{ answer }` (a 404). */
+function knownTrigger(state, params) {
+  const trigger = projectState(state, params.project).triggers.get(params.trigger);
+  return trigger ? { trigger } : { answer: errorAnswer(404, `Unknown trigger ${quote(params.trigger)}`) };
+}
+
+/** POST /_mock/projects/{p}/triggers/{t}/runs: see addTriggerRuns in triggers.mjs. */
+function postTriggerRuns(state, { params, text }) {
+  const { value, answer } = controlObject(text);
+  if (answer) return answer;
+  return addTriggerRuns(projectState(state, params.project), params.trigger, value);
+}
+
+/** GET /_mock/projects/{p}/triggers/{t}/runs: { items: every run, newest first, as the API shows them }. */
+function viewTriggerRuns(state, { params }) {
+  const { trigger, answer } = knownTrigger(state, params);
+  return answer ?? jsonAnswer(200, { items: allRuns(trigger) });
+}
+
+/** POST /_mock/projects/{p}/triggers/{t}/paging, body { cursors: [...] | null }: see setTriggerPaging. */
+function postTriggerPaging(state, { params, text }) {
+  const { value, answer } = controlObject(text);
+  if (answer) return answer;
+  const known = knownTrigger(state, params);
+  return known.answer ?? setTriggerPaging(known.trigger, value);
+}
+
+function viewTriggerPaging(state, { params }) {
+  const { trigger, answer } = knownTrigger(state, params);
+  return answer ?? pagingAnswer(trigger);
 }
 
 /** POST /_mock/projects/{p}/oauth/revoke: every token p's endpoint issued stops working (401). */

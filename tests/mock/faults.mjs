@@ -12,7 +12,7 @@ const STEP_KEYS = new Set([
   "truncateAfter", "process", "requestId",
 ]);
 /** Values of a step's `on`. */
-const STEP_ONS = ["sessions", "retry", "list", "get", "cancel", "token", "any"];
+const STEP_ONS = ["sessions", "retry", "list", "get", "cancel", "triggerRuns", "token", "any"];
 
 /** Whether a step's `path` names the request: its full path or the part after the project. */
 function pathMatches(stepPath, route) {

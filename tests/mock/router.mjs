@@ -10,6 +10,7 @@ import { takeStep, applyStep } from "./faults.mjs";
 import { createSession } from "./sessions.mjs";
 import { listExecutionsApi, getExecution, retryExecution, cancelExecution } from "./executions.mjs";
 import { processToken } from "./oauth.mjs";
+import { listTriggerRunsApi } from "./triggers.mjs";
 import { handleControl } from "./control.mjs";
 import { matchStatic, serveStatic } from "./static.mjs";
 
@@ -55,7 +56,7 @@ async function dispatch(ctx) {
   const fullPath = safeDecode(target.pathname) ?? target.pathname;
   const isApi = segments[0] === "api" && segments[1] === "v1" && segments[2] === "projects";
   const project = isApi && segments[3] ? safeDecode(segments[3]) : null;
-  if (project) return handleApi(ctx, project, { ...matchApiRoute(segments.slice(4)), fullPath });
+  if (project) return handleApi(ctx, project, { ...matchApiRoute(segments.slice(4)), fullPath, search: target.search });
 
   const tenant = segments[0] === "oauth2" ? tokenTenant(segments) : null;
   if (tenant) return handleApi(ctx, tenant, { op: "token", method: "POST", fullPath, relPath: "" });
@@ -91,7 +92,8 @@ function preflightAnswer(req) {
 
 /**
  * Which operation a path below /api/v1/projects/{project}/ is, and its method:
- * `{ op, method, executionId?, bodyOptional?, relPath }`.
+ * `{ op, method, executionId?, triggerExternalId?, bodyOptional?, relPath }` (ids percent-decoded;
+ * null when their encoding is malformed).
  */
 function matchApiRoute(rest) {
   const relPath = rest.length ? safeDecode(`/${rest.join("/")}`) ?? `/${rest.join("/")}` : "";
@@ -106,6 +108,9 @@ function matchApiRoute(rest) {
       // The API's request body is optional here (no body: as `{}`).
       return { op: "cancel", method: "POST", executionId: safeDecode(rest[2]), bodyOptional: true, relPath };
     }
+  }
+  if (rest.length === 4 && rest[0] === "workflows" && rest[1] === "triggers" && rest[3] === "history") {
+    return { op: "triggerRuns", method: "GET", triggerExternalId: safeDecode(rest[2]), relPath };
   }
   return { op: "other", method: null, relPath };
 }
@@ -184,6 +189,7 @@ function processApi(ctx, projectName, project, route, bodyText) {
     return errorAnswer(400, "Invalid executionId in path: expected a UUID of 36 characters");
   }
   if (route.op === "get") return getExecution(project, route.executionId);
+  if (route.op === "triggerRuns") return listTriggerRunsApi(project, route.triggerExternalId, route.search);
   const parsed = noBody ? { ok: true, value: {} } : parseJson(bodyText);
   if (!parsed.ok) return errorAnswer(400, `Invalid JSON in request body: ${parsed.error}`);
   if (route.op === "sessions") return createSession(state, projectName, parsed.value);

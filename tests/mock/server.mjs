@@ -7,9 +7,11 @@
  *   GET  /api/v1/projects/{project}/workflows/executions/{executionId}
  *   POST /api/v1/projects/{project}/workflows/executions/{executionId}/retry
  *   POST /api/v1/projects/{project}/workflows/executions/{executionId}/cancel
+ *   GET  /api/v1/projects/{project}/workflows/triggers/{triggerExternalId}/history
  * an OAuth 2.0 client-credentials token endpoint (POST /oauth2/token, /oauth2/{tenant}/token),
  * plus a control API under /_mock/ (scripted faults, request log, nonce minting, retry
- * outcomes, token settings, per-project reset, stats) and an optional static file server.
+ * outcomes, token and cancel settings, trigger runs, per-project reset, stats) and an optional
+ * static file server.
  *
  * Zero dependencies: only node: built-ins. See README.md beside this file.
  *
@@ -18,7 +20,8 @@
  *   router.mjs     every request: CORS preflight, request log, in-flight counts, scripted
  *                  faults, auth and header checks, then the endpoint's handler
  *   sessions.mjs   POST /sessions          executions.mjs  list, get, retry, cancel
- *   oauth.mjs      the token endpoint      control.mjs     the /_mock/ control API
+ *   triggers.mjs   trigger history         oauth.mjs       the token endpoint
+ *   control.mjs    the /_mock/ control API
  *   faults.mjs     scripted steps          static.mjs      the static file server
  *   state.mjs      per-project state, nonces, how retried runs end
  *   seed.mjs       seeded executions and workflows    views.mjs  how an execution is shown

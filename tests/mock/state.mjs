@@ -1,12 +1,14 @@
-// The mock's state: per project (created lazily: executions, script queue, log, cursors,
-// outcomes, token settings, counts), nonces and stats (server-wide), how runs end, waits.
+// The mock's state: per project (created lazily: executions, triggers, script queue, log,
+// cursors, outcomes, token and cancel settings, counts), nonces and stats (server-wide), how
+// runs end, waits.
 
 import { randomBytes } from "node:crypto";
 import { WORKFLOWS, executionReason, buildSeed } from "./seed.mjs";
 import { slots } from "./views.mjs";
+import { cloneSeedTriggers } from "./triggers.mjs";
 
 /** Operations a request can be (`op` in the log and in script steps). */
-export const OPS = ["sessions", "retry", "list", "get", "cancel", "token", "other"];
+export const OPS = ["sessions", "retry", "list", "get", "cancel", "triggerRuns", "token", "other"];
 
 export function createState(options) {
   return {
@@ -42,6 +44,8 @@ export function projectState(state, name) {
       queue: [], // script steps
       log: [], // API requests
       cursors: new Map(), // list cursor -> { filterKey, after: { createdTime, id } }
+      triggers: cloneSeedTriggers(), // trigger external id -> { workflowExternalId, workflowVersion, runs, paging }
+      triggerCursors: new Map(), // trigger history cursor -> { externalId, after }
       outcomes: new Map(), // execution id or "*" -> { statuses: [...], delayMs?, reasonForIncompletion? }
       oauth: { expiresIn: state.options.tokenExpiresIn, lifetimeSeconds: null }, // token endpoint settings
       cancel: { whenEnded: "error" }, // how a cancel of an execution that already ended is answered
