@@ -1,7 +1,7 @@
 // The mock's seeded data: the hand-written executions (SEED_EXECUTIONS), the workflows they
 // run, and the generated executions (deterministic for a seed and a "now").
 
-import { prng, randomUuid, deepFreeze } from "./util.mjs";
+import { prng, randomUuid, deepFreeze, intFor, sha256 } from "./util.mjs";
 
 export const RETRYABLE_STATUSES = new Set(["FAILED", "TIMED_OUT", "TERMINATED"]);
 export const WORKFLOW_STATUSES = ["RUNNING", "COMPLETED", "FAILED", "TIMED_OUT", "TERMINATED"];
@@ -20,7 +20,7 @@ export const SEED_EXECUTIONS = deepFreeze([
     createdTime: 1773108000000, // 2026-03-10T02:00:00Z
     startTime: 1773108001000,
     endTime: 1773108877000,
-    reasonForIncompletion: "Task load-assets failed",
+    reasonForIncompletion: "Task load-assets failed: Transformation sap-assets-to-cdf failed: 12 rows violate the unique constraint on externalId",
     metadata: { team: "data", trigger: "schedule" },
   },
   {
@@ -76,7 +76,7 @@ export const SEED_EXECUTIONS = deepFreeze([
     createdTime: 1772951400000, // 2026-03-08T06:30:00Z
     startTime: 1772951400800,
     endTime: 1772952000000,
-    reasonForIncompletion: "Task build-hierarchy failed",
+    reasonForIncompletion: "Transformation 'asset-hierarchy-build' failed: 429 Too Many Requests, request id 5f3c1e8a9b0d7c24",
     metadata: { owner: "demo" },
   },
   {
@@ -87,7 +87,7 @@ export const SEED_EXECUTIONS = deepFreeze([
     createdTime: 1772909100000, // 2026-03-07T18:45:00Z
     startTime: 1772909101000,
     endTime: 1772909400000,
-    reasonForIncompletion: "Task rollup-daily failed",
+    reasonForIncompletion: "Transformation rollup-daily failed: query timed out after 900 s",
     metadata: {},
   },
 ]);
@@ -118,7 +118,8 @@ const isoDate = (ms) => new Date(ms).toISOString().slice(0, 10);
 
 /**
  * The workflows the seeded executions belong to. `failAt` is the index of the task a
- * failed (or running) execution stopped at; `failure` the reason that task gives.
+ * failed (or running) execution stopped at; `failure` the reason that task gives (for the
+ * hand-written executions; the generated FAILED ones take theirs from FAILURE_MODES).
  */
 export const WORKFLOWS = deepFreeze({
   "nightly-ingest": {
@@ -166,7 +167,7 @@ export const WORKFLOWS = deepFreeze({
       taskDef("build-hierarchy", "transformation", trParams("asset-hierarchy-build"), ["fetch-source"]),
     ],
     failAt: 1,
-    failure: "Transformation asset-hierarchy-build failed: parent asset plant-oslo/pump-7 does not exist",
+    failure: "Transformation 'asset-hierarchy-build' failed: 429 Too Many Requests, request id 5f3c1e8a9b0d7c24",
   },
   "timeseries-rollup": {
     // no description: it is optional in the API
@@ -211,6 +212,85 @@ const GENERATED_METADATA = [{}, { team: "data" }, { trigger: "schedule" }, { tea
 /** Status weights of the generated executions beyond the first five (one of each). */
 const GENERATED_WEIGHTS = [["FAILED", 35], ["COMPLETED", 30], ["RUNNING", 13], ["TIMED_OUT", 11], ["TERMINATED", 11]];
 
+/** The detail of a generated failure: numbers, a request id and a host that vary with the execution. */
+function failureDetail(id) {
+  const n = (name, max) => intFor(`${id}/failure/${name}`, max);
+  return {
+    seconds: [900, 600, 540, 300][n("seconds", 4) - 1],
+    requestId: `5f3c${sha256(`${id}/request`).slice(0, 12)}`, // hex, with letters: an id, not a number
+    host: `10.0.${n("subnet", 3) - 1}.${n("host", 250) + 3}`,
+    rows: n("rows", 60) + 1,
+    pump: n("pump", 24),
+    iterations: [200, 500, 1000][n("iterations", 3) - 1],
+  };
+}
+
+const timedOut = (d) => `Function call timed out after ${d.seconds} seconds`;
+const rateLimited = (transformation) => (d) =>
+  `Transformation '${transformation}' failed: 429 Too Many Requests, request id ${d.requestId}`;
+const unreachable = {
+  task: (d) => `OperationalError: could not connect to server: Connection refused. Is the server running on host "${d.host}" and accepting TCP/IP connections on port 5432?`,
+  execution: (task) => (d) => `Task ${task} failed: Could not connect to host ${d.host}:5432`,
+};
+const unavailable = {
+  task: () => "CDF request failed: 503 Service Unavailable",
+  execution: () => "Service temporarily unavailable",
+};
+
+/**
+ * Why the generated FAILED executions failed, per workflow: the task that failed, how often
+ * (weight), its reason, and the execution's (the task's own when not given). Chosen from the
+ * execution's id, so a grouping by normalised reason finds groups of several sizes.
+ */
+const FAILURE_MODES = {
+  "nightly-ingest": [
+    { task: "extract-sap", weight: 4, reason: timedOut },
+    { task: "load-assets", weight: 3, reason: rateLimited("sap-assets-to-cdf") },
+    {
+      task: "load-assets",
+      weight: 2,
+      reason: (d) => `Transformation sap-assets-to-cdf failed: ${d.rows} rows violate the unique constraint on externalId`,
+      execution: (d) => `Task load-assets failed: Transformation sap-assets-to-cdf failed: ${d.rows} rows violate the unique constraint on externalId`,
+    },
+  ],
+  "hourly-sync": [
+    { task: "sync-timeseries", weight: 4, reason: timedOut },
+    { task: "sync-timeseries", weight: 2, reason: unreachable.task, execution: unreachable.execution("sync-timeseries") },
+    { task: "update-metadata", weight: 2, reason: unavailable.task, execution: unavailable.execution },
+  ],
+  "asset-hierarchy": [
+    { task: "build-hierarchy", weight: 3, reason: rateLimited("asset-hierarchy-build") },
+    { task: "fetch-source", weight: 2, reason: unreachable.task, execution: unreachable.execution("fetch-source") },
+    {
+      task: "build-hierarchy",
+      weight: 1,
+      reason: (d) => `Transformation asset-hierarchy-build failed: parent asset plant-oslo/pump-${d.pump} does not exist`,
+    },
+  ],
+  "quality-checks": [
+    { task: "simulate-pumps", weight: 2, reason: (d) => `Simulation pump-efficiency failed: the solver did not converge after ${d.iterations} iterations` },
+    { task: "load-sample", weight: 2, reason: unavailable.task, execution: unavailable.execution },
+    { task: "report", weight: 1, reason: timedOut },
+  ],
+};
+
+/** How a generated FAILED execution failed: `{ failAt, task reason, execution reason }`. */
+function generatedFailure(workflow, id) {
+  const modes = FAILURE_MODES[workflow];
+  let r = intFor(`${id}/failure`, modes.reduce((sum, m) => sum + m.weight, 0)) - 1;
+  const mode = modes.find((m) => (r -= m.weight) < 0);
+  const d = failureDetail(id);
+  const failure = mode.reason(d);
+  return {
+    failAt: WORKFLOWS[workflow].tasks.findIndex((t) => t.externalId === mode.task),
+    failure,
+    reason: mode.execution ? mode.execution(d) : failure,
+  };
+}
+
+/** Why a generated TERMINATED execution was stopped: by a user in the UI, or cancelled through the API. */
+const terminatedReason = (id) => (intFor(`${id}/terminated`, 3) === 1 ? "cancelled" : "Terminated by user");
+
 /** The workflow-level reason for a stop at task `taskId`. */
 export function executionReason(status, taskId) {
   if (status === "FAILED") return `Task ${taskId} failed`;
@@ -223,13 +303,14 @@ export function executionReason(status, taskId) {
  * Hidden bookkeeping of one execution (never part of an answer): its workflow, where it
  * stops, its first run, its retries and the pending end of the current run.
  */
-function mockInfo(record, { workflow, generated, failsAgain, failStatus }) {
+function mockInfo(record, { workflow, generated, failsAgain, failStatus, failAt, failure }) {
   const wf = WORKFLOWS[workflow];
   return {
     workflow,
     generated,
     failsAgain,
-    failAt: wf.failAt,
+    failAt: failAt ?? wf.failAt,
+    failure: failure ?? wf.failure, // the reason the task at failAt gives when it fails
     failStatus, // the task status of a FAILED first run: FAILED or FAILED_WITH_TERMINAL_ERROR
     input: wf.input ? wf.input(record.createdTime) : undefined,
     first: { status: record.status, start: record.startTime ?? record.createdTime, end: record.endTime },
@@ -266,7 +347,7 @@ export function buildSeed({ seed, count, now }) {
     [statuses[i], statuses[j]] = [statuses[j], statuses[i]];
   }
   let retryable = 0;
-  let failed = 0;
+  let failedCount = 0;
   for (const status of statuses) {
     const [workflow, version] = GENERATED_WORKFLOWS[Math.floor(rand() * GENERATED_WORKFLOWS.length)];
     const wf = WORKFLOWS[workflow];
@@ -282,14 +363,17 @@ export function buildSeed({ seed, count, now }) {
       const duration = status === "TIMED_OUT" ? 3_600_000 + Math.floor(rand() * 5000) : 60_000 + Math.floor(rand() * 39 * 60_000);
       record.endTime = startTime + duration;
     }
-    const reason = executionReason(status, wf.tasks[wf.failAt].externalId);
+    const failed = status === "FAILED" ? generatedFailure(workflow, id) : null;
+    const reason = failed?.reason
+      ?? (status === "TERMINATED" ? terminatedReason(id) : executionReason(status, wf.tasks[wf.failAt].externalId));
     if (reason) record.reasonForIncompletion = reason;
     record.metadata = structuredClone(GENERATED_METADATA[Math.floor(rand() * GENERATED_METADATA.length)]);
     let failsAgain = false;
     if (RETRYABLE_STATUSES.has(status)) failsAgain = retryable++ % 3 === 1;
     let failStatus = "FAILED";
-    if (status === "FAILED" && failed++ % 3 === 2) failStatus = "FAILED_WITH_TERMINAL_ERROR";
-    out.push({ record, mock: mockInfo(record, { workflow, generated: true, failsAgain, failStatus }) });
+    if (status === "FAILED" && failedCount++ % 3 === 2) failStatus = "FAILED_WITH_TERMINAL_ERROR";
+    const where = failed ? { failAt: failed.failAt, failure: failed.failure } : {};
+    out.push({ record, mock: mockInfo(record, { workflow, generated: true, failsAgain, failStatus, ...where }) });
   }
   return out;
 }

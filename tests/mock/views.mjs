@@ -63,10 +63,10 @@ function taskOutput(wf, def, id, status, started) {
   }
 }
 
-/** Why a task stopped, by its status. */
-function taskReason(wf, def, status, isFailTask) {
+/** Why a task stopped, by its status (`failure`: the reason of the task the execution stops at). */
+function taskReason(failure, def, status, isFailTask) {
   if (status === "FAILED" || status === "FAILED_WITH_TERMINAL_ERROR") {
-    return isFailTask && wf.failure ? wf.failure : `Task ${def.externalId} failed`;
+    return isFailTask && failure ? failure : `Task ${def.externalId} failed`;
   }
   if (status === "TIMED_OUT") return `Task timed out after ${def.timeout} s`;
   if (status === "CANCELED") return "Canceled: the workflow execution was terminated";
@@ -91,7 +91,7 @@ function taskExecutions(execution, wf, def, { attempt, status, start, end, isFai
   if (end !== undefined) task.endTime = end;
   task.input = taskInput(execution, wf, def);
   task.output = taskOutput(wf, def, id, status, started);
-  const reason = taskReason(wf, def, status, isFailTask && def.type !== "dynamic");
+  const reason = taskReason(execution.mock.failure, def, status, isFailTask && def.type !== "dynamic");
   if (reason) task.reasonForIncompletion = reason;
   const tasks = [task];
   if (def.type === "dynamic" && started) {
