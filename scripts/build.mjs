@@ -14,6 +14,7 @@ import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSyn
 import { dirname, join, delimiter, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { FROM_ERRORS, browserEntry, lazyEntry, mockUnsupported, nodeEntry, workerdEntry } from "./entries.mjs";
+import { mockPackageFiles } from "../tests/mock/package-files.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const pkg = join(root, "pkg");
@@ -200,20 +201,13 @@ const exported = new Set([...glueFunctions.map((f) => f.name), ...FROM_ERRORS]);
 }
 
 // cdf-workflow-retry/mock: the mock CDF server for users' tests (Node only), copied with every
-// local module it imports; browsers, bundlers and Workers resolve the subpath to a file that throws.
+// local module it imports (tests/mock/package-files.mjs, whose list tests/mock/index.test.mjs
+// checks); browsers, bundlers and Workers resolve the subpath to a file that throws.
 const mockFiles = [];
 {
   const from = join(root, "tests", "mock");
-  const seen = new Set();
-  const visit = (file) => {
-    if (seen.has(file)) return;
-    seen.add(file);
-    const text = readFileSync(join(from, file), "utf8");
-    for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\s[^;]*?from\s*["'](\.\/[^"']+)["']/g)) visit(join(dirname(file), m[1]));
-  };
-  visit("index.mjs");
   mkdirSync(join(pkg, "mock"), { recursive: true });
-  for (const file of [...seen, "index.d.ts"]) {
+  for (const file of mockPackageFiles(from)) {
     mkdirSync(dirname(join(pkg, "mock", file)), { recursive: true });
     copyFileSync(join(from, file), join(pkg, "mock", file));
     mockFiles.push(`mock/${file}`);

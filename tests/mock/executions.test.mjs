@@ -603,10 +603,10 @@ test("project stats: requests per op and the most requests in flight at once", a
   const mock = await withServer(t);
   const stats = () => ctl(mock, "GET", "/projects/p/stats");
   assert.deepEqual(stats(), {
-    requests: { sessions: 0, retry: 0, list: 0, get: 0, token: 0, other: 0 },
+    requests: { sessions: 0, retry: 0, list: 0, get: 0, cancel: 0, triggerRuns: 0, token: 0, other: 0 },
     tokensIssued: 0,
-    inFlight: { sessions: 0, retry: 0, list: 0, get: 0, token: 0, other: 0, all: 0 },
-    maxInFlight: { sessions: 0, retry: 0, list: 0, get: 0, token: 0, other: 0, all: 0 },
+    inFlight: { sessions: 0, retry: 0, list: 0, get: 0, cancel: 0, triggerRuns: 0, token: 0, other: 0, all: 0 },
+    maxInFlight: { sessions: 0, retry: 0, list: 0, get: 0, cancel: 0, triggerRuns: 0, token: 0, other: 0, all: 0 },
   });
   const ids = executions(mock, "p").filter((e) => e.status === "FAILED").slice(0, 4).map((e) => e.id);
   const nonces = [];
@@ -624,8 +624,8 @@ test("project stats: requests per op and the most requests in flight at once", a
   const s = stats();
   assert.equal(s.maxInFlight.retry, 3);
   assert.equal(s.maxInFlight.sessions, 1);
-  assert.deepEqual(s.requests, { sessions: 4, retry: 4, list: 0, get: 1, token: 0, other: 1 });
-  assert.deepEqual(s.inFlight, { sessions: 0, retry: 0, list: 0, get: 0, token: 0, other: 0, all: 0 });
+  assert.deepEqual(s.requests, { sessions: 4, retry: 4, list: 0, get: 1, cancel: 0, triggerRuns: 0, token: 0, other: 1 });
+  assert.deepEqual(s.inFlight, { sessions: 0, retry: 0, list: 0, get: 0, cancel: 0, triggerRuns: 0, token: 0, other: 0, all: 0 });
   // A client that leaves ends its request too.
   ctl(mock, "POST", "/projects/p/script", { on: "list", hang: true });
   await assert.rejects(fetch(api(mock, "p", "/workflows/executions/list"), {

@@ -1,4 +1,4 @@
-// Shared helpers of the mock's 0.2 tests (executions, oauth, helper). Not a test file itself.
+// Shared helpers of the mock's 0.2 and 0.3 tests (executions, oauth, helper, cancel, triggers). Not a test file itself.
 import assert from "node:assert/strict";
 import http from "node:http";
 import { startMockServer } from "./server.mjs";
@@ -61,6 +61,13 @@ export async function newNonce(mock, project) {
 
 export async function retry(mock, project, id, nonce) {
   return post(api(mock, project, `/workflows/executions/${id}/retry`), { authentication: { nonce: nonce ?? (await newNonce(mock, project)) } });
+}
+
+/** POST …/workflows/executions/{id}/cancel with `body` (a JSON value, a raw string, or null: no body). */
+export function cancel(mock, project, id, body = {}, headers = POST_HEADERS) {
+  const init = { method: "POST", headers };
+  if (body !== null) init.body = typeof body === "string" ? body : JSON.stringify(body);
+  return call(api(mock, project, `/workflows/executions/${id}/cancel`), init);
 }
 
 /** A control call in process; asserts the status (default 200) and returns the body. */

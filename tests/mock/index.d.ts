@@ -3,7 +3,7 @@
 export type WorkflowStatus = "RUNNING" | "COMPLETED" | "FAILED" | "TIMED_OUT" | "TERMINATED";
 
 /** The operations of the mock: what a script step's `on` and the log's `op` name. */
-export type MockOperation = "sessions" | "retry" | "list" | "get" | "token";
+export type MockOperation = "sessions" | "retry" | "list" | "get" | "cancel" | "triggerRuns" | "token";
 export type LoggedOperation = MockOperation | "other";
 
 /** Options of `startMockServer` (tests/mock/server.mjs). */
@@ -141,6 +141,61 @@ export interface TokenExpirySettings {
   lifetimeSeconds?: number | null;
 }
 
+export interface CancelSettings {
+  /**
+   * How a cancel of an execution that already ended (not RUNNING) is answered: "error" (the
+   * default) a 400 CDF error, "unchanged" a 200 with the execution as it is.
+   */
+  whenEnded?: "error" | "unchanged";
+}
+
+/** A trigger run as the history endpoint answers it (`getTriggerHistory` items). */
+export interface MockTriggerRun {
+  externalId: string;
+  /** ms since the epoch */
+  fireTime: number;
+  workflowExternalId: string;
+  workflowVersion: string;
+  /** "success" | "failed" in the seed; a run added by a test may have any non-empty string. */
+  status: string;
+  /** Seeded runs: null when no execution started. Added runs: as given, absent when not given. */
+  workflowExecutionId?: string | null;
+  /** Seeded runs: null for a success. Added runs: as given, absent when not given. */
+  reasonForFailure?: string | null;
+}
+
+/** A run to add with `addTriggerRuns` (its `externalId` is the trigger's). */
+export interface MockTriggerRunInput {
+  fireTime: number;
+  status: string;
+  /** Default: the options', else the trigger's. */
+  workflowExternalId?: string;
+  /** Default: the options', else the trigger's. */
+  workflowVersion?: string;
+  workflowExecutionId?: string | null;
+  reasonForFailure?: string | null;
+}
+
+export interface AddTriggerRunsOptions {
+  /** Replace the trigger's runs instead of adding to them. */
+  replace?: boolean;
+  /** The trigger's workflow, for runs that do not name theirs (needed for a new trigger). */
+  workflowExternalId?: string;
+  workflowVersion?: string;
+}
+
+/** One trigger of the project, as `triggers()` lists it. */
+export interface MockTrigger {
+  readonly externalId: string;
+  readonly workflowExternalId: string | null;
+  readonly workflowVersion: string | null;
+  /** How many runs its history has, and how many of them failed. */
+  readonly runs: number;
+  readonly failed: number;
+  /** The scripted `nextCursor` values (setTriggerPaging), or null: real paging. */
+  readonly scriptedCursors: string[] | null;
+}
+
 export interface MockCdf {
   /** The mock's origin, e.g. "http://127.0.0.1:41234": the package's `baseUrl`. */
   readonly url: string;
@@ -163,7 +218,7 @@ export interface MockCdf {
 
   /**
    * Queue scripted answers for the next matching requests of the project: target is an
-   * operation ("retry", "list", "get", "sessions", "token", "any") or a path; or pass only
+   * operation ("retry", "list", "get", "cancel", "triggerRuns", "sessions", "token", "any") or a path; or pass only
    * steps (each with its own `on`/`path`).
    */
   script(target: MockOperation | "any" | `/${string}`, steps: ScriptStep | ScriptStep[]): { queued: number; added: number };
@@ -174,6 +229,24 @@ export interface MockCdf {
   setTokenExpiry(settings: TokenExpirySettings): { expiresIn: number | string | null; lifetimeSeconds: number };
   /** Every token the project's endpoint issued stops working (401); returns how many. */
   revokeTokens(): number;
+  /** How the project's cancel endpoint answers for an execution that already ended; returns the settings now. */
+  setCancelSettings(settings: CancelSettings): Required<CancelSettings>;
+  /**
+   * The project's triggers, by external id: the seeded ones ("asset-hierarchy-on-upload",
+   * "backfill-monthly", "hourly-sync-hourly", "nightly-ingest-schedule", "quality-checks/daily pumps")
+   * and any added.
+   */
+  triggers(): MockTrigger[];
+  /** Add runs to a trigger's history (the trigger is created when unknown); returns how many runs it has now. */
+  addTriggerRuns(triggerExternalId: string, runs: MockTriggerRunInput[], options?: AddTriggerRunsOptions): number;
+  /** Every run of the trigger's history, newest first, as the API shows them (throws for an unknown trigger). */
+  triggerRuns(triggerExternalId: string): MockTriggerRun[];
+  /**
+   * Script the `nextCursor` values the trigger's history answers: the first page answers
+   * cursors[0], the page asked for with cursors[i] answers cursors[i + 1] (none after the last),
+   * so ["a", "b", "a"] makes a cycle a → b → a. null: real paging again. Returns the cursors.
+   */
+  setTriggerPaging(triggerExternalId: string, cursors: string[] | null): string[] | null;
   /** The project's API and token requests, in arrival order. */
   log(filter?: { op?: LoggedOperation }): LoggedRequest[];
   stats(): MockStats;

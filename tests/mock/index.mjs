@@ -1,6 +1,7 @@
 /**
  * `cdf-workflow-retry/mock`: a mock Cognite Data Fusion (CDF) server for your own tests.
- * Node only (20+), no dependencies: it imports only `node:` built-ins and ./server.mjs.
+ * Node only (20+), no dependencies: it imports only `node:` built-ins and ./server.mjs (whose
+ * modules beside it import only `node:` built-ins and each other).
  *
  * ```js
  * import { startMock } from "cdf-workflow-retry/mock";
@@ -22,7 +23,7 @@ import { startMockServer, SEED_EXECUTIONS } from "./server.mjs";
 export { startMockServer, SEED_EXECUTIONS };
 
 /** What `script` accepts as its target: an operation, or a path starting with "/". */
-const OPS = ["sessions", "retry", "list", "get", "token", "any"];
+const OPS = ["sessions", "retry", "list", "get", "cancel", "triggerRuns", "token", "any"];
 /** The project naming rule of the package: 3 to 32 letters, digits, hyphens, a letter, no edge hyphen. */
 const PROJECT_RE = /^(?=.*[A-Za-z])[A-Za-z0-9](?:[A-Za-z0-9-]{1,30})[A-Za-z0-9]$/;
 /** A valid UUID that no seeded execution has (GET and retry answer 404). */
@@ -123,6 +124,29 @@ export async function startMock(options = {}) {
 
     revokeTokens() {
       return control("POST", `${base}/oauth/revoke`).revoked;
+    },
+
+    setCancelSettings(settings) {
+      return control("POST", `${base}/cancel`, settings);
+    },
+
+    triggers() {
+      return control("GET", `${base}/triggers`).items;
+    },
+
+    addTriggerRuns(triggerExternalId, runs, options = {}) {
+      if (typeof triggerExternalId !== "string") throw new TypeError("addTriggerRuns(triggerExternalId, runs, options?): triggerExternalId must be a string");
+      if (!isPlainObject(options)) throw new TypeError("addTriggerRuns: options must be an object such as { replace: true }");
+      return control("POST", `${base}/triggers/${encodeURIComponent(triggerExternalId)}/runs`, { ...options, runs }).runs;
+    },
+
+    triggerRuns(triggerExternalId) {
+      return control("GET", `${base}/triggers/${encodeURIComponent(String(triggerExternalId))}/runs`).items;
+    },
+
+    setTriggerPaging(triggerExternalId, cursors) {
+      if (typeof triggerExternalId !== "string") throw new TypeError("setTriggerPaging(triggerExternalId, cursors): triggerExternalId must be a string");
+      return control("POST", `${base}/triggers/${encodeURIComponent(triggerExternalId)}/paging`, { cursors: cursors ?? null }).cursors;
     },
 
     log(filter = {}) {

@@ -1,9 +1,13 @@
 // Tests of startMock (tests/mock/index.mjs, published as cdf-workflow-retry/mock). Run: node --test tests/mock/
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { startMock, startMockServer, SEED_EXECUTIONS } from "./index.mjs";
 import * as server from "./server.mjs";
+import { MOCK_DIR, mockPackageFiles } from "./package-files.mjs";
 import { FAILED, GET_HEADERS, POST_HEADERS, UUID, call, sleep, until } from "./helpers.mjs";
 
 const read = (name) => readFileSync(new URL(name, import.meta.url), "utf8");
@@ -205,16 +209,53 @@ test("startMock rejects bad options; close is idempotent; await using closes it"
   }
 });
 
-test("index.mjs imports only node: built-ins and ./server.mjs, and server.mjs only node: built-ins", () => {
+test("index.mjs imports only node: built-ins and ./server.mjs; the server's modules only node: built-ins and each other", () => {
   const specifiers = (source) => [...source.matchAll(/^\s*(?:import|export)\s[^;]*?from\s+"([^"]+)"/gm)].map((m) => m[1])
     // dynamic imports, but not JSDoc type references such as {import("./index.d.ts").X} or Promise<import(…)>
     .concat([...source.matchAll(/(?<![{<])\bimport\(\s*"([^"]+)"\s*\)/g)].map((m) => m[1]));
   const index = specifiers(read("./index.mjs"));
   assert.ok(index.includes("./server.mjs"));
   assert.deepEqual(index.filter((s) => !s.startsWith("node:") && s !== "./server.mjs"), []);
-  const own = specifiers(read("./server.mjs"));
-  assert.ok(own.length >= 5);
-  assert.deepEqual(own.filter((s) => !s.startsWith("node:")), []);
+  // server.mjs and every module it reaches: node: built-ins, or a sibling module (./name.mjs, no ../).
+  const seen = new Set();
+  const builtins = new Set();
+  const visit = (file) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const s of specifiers(read(file))) {
+      if (s.startsWith("node:")) builtins.add(s);
+      else {
+        assert.match(s, /^\.\/[a-z-]+\.mjs$/, `${file} imports ${s}`);
+        visit(s);
+      }
+    }
+  };
+  visit("./server.mjs");
+  assert.ok(seen.size >= 10, [...seen].join());
+  assert.ok(!seen.has("./index.mjs") && !seen.has("./helpers.mjs"), "the server needs neither the wrapper nor the test helpers");
+  assert.ok(builtins.size >= 5, [...builtins].join());
+});
+
+test("the files scripts/build.mjs publishes as cdf-workflow-retry/mock are every module of the mock, and run on their own", async (t) => {
+  const files = mockPackageFiles();
+  assert.equal(files[0], "index.mjs");
+  assert.equal(files.at(-1), "index.d.ts");
+  assert.ok(files.includes("server.mjs") && files.includes("router.mjs"));
+  // Every module beside index.mjs is published, except the tests, their helpers and this list.
+  const modules = readdirSync(MOCK_DIR).filter((f) => f.endsWith(".mjs") && !f.endsWith(".test.mjs") && f !== "helpers.mjs" && f !== "package-files.mjs");
+  assert.deepEqual(files.filter((f) => f.endsWith(".mjs")).sort(), modules.sort());
+  // A copy of just those files works: startMock, an API call, a control call.
+  const dir = mkdtempSync(join(tmpdir(), "cdf-mock-package-"));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  for (const file of files) copyFileSync(join(MOCK_DIR, file), join(dir, file));
+  const copy = await import(pathToFileURL(join(dir, "index.mjs")).href);
+  assert.notEqual(copy.startMock, startMock, "the copy, not this directory's modules");
+  const mock = await copy.startMock();
+  t.after(() => mock.close());
+  const r = await call(apiUrl(mock, `/workflows/executions/${FAILED}`), { headers: authed(mock, GET_HEADERS) });
+  assert.equal(r.status, 200, r.text);
+  assert.equal(r.json.id, FAILED);
+  assert.equal(mock.log({ op: "get" }).length, 1);
 });
 
 test("index.d.ts declares every member startMock returns, and nothing it does not", async (t) => {
