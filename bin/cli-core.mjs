@@ -237,6 +237,134 @@ ${EXIT_HELP}
 };
 
 // ---------------------------------------------------------------------------
+// Text from outside: printed without control characters
+// ---------------------------------------------------------------------------
+//
+// Names, versions, reasons, messages, ids, codes and cursor values come from CDF or the
+// identity provider (or from error messages built from their answers). A terminal would obey
+// the escape sequences and control characters in them (clear the screen, set the window
+// title, move the cursor, start a new line that looks like the CLI's own), so every text the
+// CLI prints passes through clean(): at its sinks (Ui.write, Ui.status, Ui.out, Ui.table),
+// and, where outside text is put into a line of the CLI's own words, each piece by itself
+// (the `safe` template tag), so a piece can never join with the words after it.
+
+/** Anything clean() changes: C0 and C1 controls, DEL, bidi controls, line and paragraph separators. */
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2028\u2029\u2066-\u2069]/;
+const ESC = 0x1b;
+const BEL = 0x07;
+const NEL = 0x85;
+const ST = 0x9c; // 8-bit String Terminator
+
+/** Controls that separate words or lines: tab, LF, VT, FF, CR, NEL, U+2028, U+2029. */
+const isSpace = (c) => (c >= 0x09 && c <= 0x0d) || c === NEL || c === 0x2028 || c === 0x2029;
+/** Other C0 and C1 controls, DEL, and the Unicode bidi controls (Bidi_Control: U+061C, U+200E, U+200F, U+202A–U+202E, U+2066–U+2069). */
+const isControl = (c) =>
+  c <= 0x1f || (c >= 0x7f && c <= 0x9f) || c === 0x061c || c === 0x200e || c === 0x200f || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
+
+/**
+ * `text` without controls: escape sequences are removed whole (CSI `ESC [ … final`, OSC
+ * `ESC ] … BEL|ST`, DCS `ESC P`, SOS `ESC X`, PM `ESC ^` and APC `ESC _` strings up to their
+ * terminator, `ESC` with intermediates and a final character, and the 8-bit forms U+009B CSI,
+ * U+009D OSC, U+0090 DCS, U+0098 SOS, U+009E PM, U+009F APC); tab, line feed, vertical tab,
+ * form feed, carriage return, NEL (U+0085) and the Unicode line and paragraph separators each
+ * become a space (a line break in a reason never starts a line); every other C0 or C1
+ * control, DEL and bidi control is removed. A sequence without its end loses only its
+ * introducer: what follows stays, as plain text. Linear time.
+ */
+export function clean(text) {
+  const s = typeof text === "string" ? text : String(text);
+  if (!UNSAFE.test(s)) return s;
+  let out = "";
+  let kept = 0; // s[kept, i) is plain text not yet copied
+  let unterminatedFrom = Infinity; // no string terminator at or after this index
+  let i = 0;
+  const cut = (to, replacement = "") => {
+    out += s.slice(kept, i) + replacement;
+    i = to;
+    kept = to;
+  };
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    if (isSpace(c)) cut(i + 1, " ");
+    else if (c === ESC || (c >= 0x80 && c <= 0x9f)) {
+      cut(sequenceEnd(s, i, unterminatedFrom, (from) => (unterminatedFrom = Math.min(unterminatedFrom, from))));
+    } else if (isControl(c)) cut(i + 1);
+    else i += 1;
+  }
+  return out + s.slice(kept);
+}
+
+/** Where the escape sequence (or lone control) that starts at `i` ends. */
+function sequenceEnd(s, i, unterminatedFrom, noTerminatorFrom) {
+  const c = s.charCodeAt(i);
+  let body; // where the parameters or the string start
+  let kind;
+  if (c === ESC) {
+    const next = s.charCodeAt(i + 1); // NaN at the end
+    if (next === 0x5b) [kind, body] = ["csi", i + 2]; // [
+    else if (next === 0x5d || next === 0x50 || next === 0x58 || next === 0x5e || next === 0x5f) [kind, body] = ["string", i + 2]; // ] P X ^ _
+    else if (next >= 0x20 && next <= 0x2f) {
+      // ESC, intermediates, a final character (e.g. ESC ( B): without a final, only the ESC goes.
+      let j = i + 1;
+      while (j < s.length && s.charCodeAt(j) >= 0x20 && s.charCodeAt(j) <= 0x2f) j += 1;
+      const final = s.charCodeAt(j);
+      return final >= 0x30 && final <= 0x7e ? j + 1 : i + 1;
+    } else if (next >= 0x30 && next <= 0x7e) return i + 2; // ESC 7, ESC c, ESC M …
+    else return i + 1;
+  } else if (c === 0x9b) [kind, body] = ["csi", i + 1];
+  else if (c === 0x9d || c === 0x90 || c === 0x98 || c === 0x9e || c === 0x9f) [kind, body] = ["string", i + 1];
+  else return i + 1;
+
+  if (kind === "csi") {
+    // Parameters 0x30–0x3F, intermediates 0x20–0x2F, a final character 0x40–0x7E.
+    let j = body;
+    while (j < s.length && s.charCodeAt(j) >= 0x30 && s.charCodeAt(j) <= 0x3f) j += 1;
+    while (j < s.length && s.charCodeAt(j) >= 0x20 && s.charCodeAt(j) <= 0x2f) j += 1;
+    const final = s.charCodeAt(j);
+    return final >= 0x40 && final <= 0x7e ? j + 1 : body;
+  }
+  // A control string, up to BEL, ESC \ or ST. Once a search found none, none is searched again
+  // past that point (so many unterminated introducers still cost linear time).
+  if (body >= unterminatedFrom) return body;
+  for (let j = body; j < s.length; j += 1) {
+    const d = s.charCodeAt(j);
+    if (d === BEL || d === ST) return j + 1;
+    if (d === ESC && s.charCodeAt(j + 1) === 0x5c) return j + 2;
+  }
+  noTerminatorFrom(body);
+  return body;
+}
+
+/** A template tag: the literal parts are the CLI's own words; each value is clean()ed by itself. */
+export function safe(strings, ...values) {
+  let out = strings[0];
+  values.forEach((value, k) => {
+    out += clean(value) + strings[k + 1];
+  });
+  return out;
+}
+
+/**
+ * One compact JSON line of `value` with every string and key clean()ed: the structure stays,
+ * and a consumer that prints a value (`jq -r .reasonForIncompletion`) prints it safely.
+ * Keys cleaned to the same text: the first is kept. The depth JSON.stringify handles.
+ */
+export function jsonLine(value) {
+  return JSON.stringify(value, (key, v) => {
+    if (typeof v === "string") return clean(v);
+    if (v === null || typeof v !== "object" || Array.isArray(v)) return v;
+    const keys = Object.keys(v);
+    if (!keys.some((k) => UNSAFE.test(k))) return v;
+    const copy = {};
+    for (const k of keys) {
+      const c = clean(k);
+      if (!Object.hasOwn(copy, c)) Object.defineProperty(copy, c, { value: v[k], enumerable: true, writable: true, configurable: true });
+    }
+    return copy;
+  });
+}
+
+// ---------------------------------------------------------------------------
 // Failures the command line finds itself
 // ---------------------------------------------------------------------------
 
@@ -295,18 +423,22 @@ function sourceOf(field, overrides = {}) {
   return overrides[bare] ?? SOURCE[bare] ?? overrides[root] ?? SOURCE[root] ?? field;
 }
 
+/** Outside text as one line: clean()ed, whitespace collapsed, trimmed. */
 function oneLine(text) {
-  return String(text).replace(/\s+/g, " ").trim();
+  return clean(text).replace(/\s+/g, " ").trim();
 }
 
-/** `kind status=… operation=… field=… requestId=… retryable: message`. */
+/** A value the user typed, quoted for a message. */
+const quote = (text) => JSON.stringify(clean(text));
+
+/** `kind status=… operation=… field=… requestId=… retryable: message`, each part cleaned. */
 function describe(e, sources) {
-  const parts = [e.kind];
-  if (e.status !== undefined) parts.push(`status=${e.status}`);
-  if (e.operation) parts.push(`operation=${e.operation}`);
+  const parts = [clean(e.kind)];
+  if (e.status !== undefined) parts.push(safe`status=${e.status}`);
+  if (e.operation) parts.push(safe`operation=${e.operation}`);
   // A command-line failure names its flag in the message; its field is for --json.
-  if (e.field && !(e instanceof CliError)) parts.push(`field=${sourceOf(e.field, sources)}`);
-  if (e.requestId) parts.push(`requestId=${e.requestId}`);
+  if (e.field && !(e instanceof CliError)) parts.push(safe`field=${sourceOf(String(e.field), sources)}`);
+  if (e.requestId) parts.push(safe`requestId=${e.requestId}`);
   if (e.retryable) parts.push("retryable");
   return `${parts.join(" ")}: ${oneLine(e.message)}`;
 }
@@ -356,10 +488,10 @@ class Ui {
     this.timer = null;
   }
 
-  /** A line that stays (above the status line on a terminal). */
+  /** A line that stays (above the status line on a terminal); cleaned, so it stays one line. */
   write(line) {
     this.erase();
-    this.err.write(`${line}\n`);
+    this.err.write(`${clean(line)}\n`);
     this.draw();
   }
 
@@ -374,14 +506,14 @@ class Ui {
   }
 
   failure(e, { executionId, prefix = "", sources } = {}) {
-    if (this.json) this.write(JSON.stringify(errorObject(e, executionId)));
+    if (this.json) this.write(jsonLine(errorObject(e, executionId)));
     else this.write(`${NAME}: ${prefix}${describe(e, sources)}`);
   }
 
-  /** One result on stdout, as a JSON line. */
+  /** One result on stdout, as a JSON line (every string and key cleaned). */
   out(value) {
     this.erase();
-    this.stdout.write(`${JSON.stringify(value)}\n`);
+    this.stdout.write(`${jsonLine(value)}\n`);
     this.draw();
   }
 
@@ -389,13 +521,14 @@ class Ui {
   retry(event) {
     const { operation, attempt, waitMs, kind, status, requestId, newSession } = event ?? {};
     if (this.json) {
-      this.write(JSON.stringify({ event: "retry", operation, attempt, waitMs, kind, status: status ?? null, requestId: requestId ?? null, newSession }));
+      this.write(jsonLine({ event: "retry", operation, attempt, waitMs, kind, status: status ?? null, requestId: requestId ?? null, newSession }));
     } else {
-      const what = [kind, status, requestId && `requestId=${requestId}`].filter((x) => x !== undefined && x !== null && x !== "").join(" ");
-      this.write(`${NAME}: ${operation} attempt ${attempt} failed (${what}); retrying in ${waitMs} ms${newSession ? " with a new session" : ""}`);
+      const what = [kind, status, requestId && safe`requestId=${requestId}`].filter((x) => x !== undefined && x !== null && x !== "").map(clean).join(" ");
+      const session = newSession ? " with a new session" : "";
+      this.write(`${NAME}: ${clean(operation)} attempt ${clean(attempt)} failed (${what}); retrying in ${clean(waitMs)} ms${session}`);
     }
     if (this.tty && Number.isFinite(waitMs)) {
-      this.pause = { text: `${kind}${status ? ` ${status}` : ""} on ${operation}, next attempt`, until: Date.now() + waitMs };
+      this.pause = { text: safe`${kind}${status ? ` ${status}` : ""} on ${operation}, next attempt`, until: Date.now() + waitMs };
       this.draw();
     }
   }
@@ -403,7 +536,7 @@ class Ui {
   /** Sets what the command waits for (terminal only); the clock runs from the first status. */
   status(text) {
     if (!this.tty) return;
-    this.base = text;
+    this.base = clean(text);
     if (!this.timer) {
       this.started = Date.now();
       this.timer = setInterval(() => this.draw(), 200);
@@ -536,7 +669,7 @@ function since(text, now) {
     const time = Date.parse(text);
     if (Number.isInteger(time) && time >= 0) return time;
   }
-  throw usage(`--since takes a duration such as 30m, 24h or 7d, or an ISO date such as 2026-03-10 (got ${JSON.stringify(text)})`, "--since");
+  throw usage(`--since takes a duration such as 30m, 24h or 7d, or an ISO date such as 2026-03-10 (got ${quote(text)})`, "--since");
 }
 
 /** --status values (repeatable, comma separated, any case), checked against `allowed`. */
@@ -545,7 +678,7 @@ function statuses(list, allowed) {
   for (const item of list.flatMap((s) => s.split(","))) {
     const status = item.trim().toUpperCase();
     if (!allowed.includes(status)) {
-      throw usage(`--status takes ${allowed.join(", ")} (got ${JSON.stringify(item.trim())})`, "--status");
+      throw usage(`--status takes ${allowed.join(", ")} (got ${quote(item.trim())})`, "--status");
     }
     if (!out.includes(status)) out.push(status);
   }
@@ -576,10 +709,10 @@ function waitOptions(values) {
   };
 }
 
-/** "1111…-… (nightly-ingest v3)". */
+/** "1111…-… (nightly-ingest v3)", each part cleaned. */
 function label(execution) {
-  const workflow = [execution.workflowExternalId, execution.version].filter((x) => x !== undefined).join(" ");
-  return workflow ? `${execution.id} (${workflow})` : String(execution.id);
+  const workflow = [execution.workflowExternalId, execution.version].filter((x) => x !== undefined).map(clean).join(" ");
+  return workflow ? `${clean(execution.id)} (${workflow})` : clean(execution.id);
 }
 
 function plural(n, word) {
@@ -609,12 +742,12 @@ async function waitFor(ctx, executionId, { timeoutMs, pollIntervalMs }) {
       return { code: EXIT.ok, status: details.status };
     }
     const reason = details.reasonForIncompletion ? `: ${oneLine(details.reasonForIncompletion)}` : "";
-    ui.note(`${label(details)} ended ${details.status}${reason}`);
+    ui.note(`${label(details)} ended ${clean(details.status)}${reason}`);
     return { code: EXIT.unsuccessful, status: details.status };
   } catch (e) {
     if (ctx.cancelled && lib.isCdfError(e) && e.kind === "aborted") return { code: null };
     const error = asReportable(e);
-    ui.failure(error, { executionId, prefix: `waiting for ${executionId} failed: `, sources: ctx.waitSources });
+    ui.failure(error, { executionId, prefix: safe`waiting for ${executionId} failed: `, sources: ctx.waitSources });
     return { code: exitCodeOf(error), error };
   }
 }
@@ -644,7 +777,7 @@ async function batch(ctx, start, { wait, concurrency, initial }) {
   const onRetried = (execution, counter) => {
     reported.add(execution.id);
     if (wait) {
-      ui.progress(`${counter}retried ${label(execution)}: ${execution.status}; waiting`);
+      ui.progress(`${counter}retried ${label(execution)}: ${clean(execution.status)}; waiting`);
       waits.push(
         limit(() => waitFor(ctx, execution.id, wait)).then((outcome) => {
           waited += 1;
@@ -654,13 +787,13 @@ async function batch(ctx, start, { wait, concurrency, initial }) {
       );
     } else {
       ui.out(execution);
-      ui.progress(`${counter}retried ${label(execution)}: ${execution.status}`);
+      ui.progress(`${counter}retried ${label(execution)}: ${clean(execution.status)}`);
     }
   };
   const onFailed = (executionId, error, counter) => {
     reported.add(executionId);
     if (ctx.cancelled && error?.kind === "aborted") return;
-    ui.failure(asReportable(error), { executionId, prefix: `${counter}failed ${executionId}: ` });
+    ui.failure(asReportable(error), { executionId, prefix: safe`${counter}failed ${executionId}: ` });
   };
   const onProgress = (event) => {
     ({ total, done } = event);
@@ -693,7 +826,7 @@ async function batch(ctx, start, { wait, concurrency, initial }) {
   if (wait) {
     const ended = new Map();
     for (const { status } of outcomes) if (status) ended.set(status, (ended.get(status) ?? 0) + 1);
-    const parts = [...ended].map(([status, n]) => `${n} ${status}`);
+    const parts = [...ended].map(([status, n]) => `${n} ${clean(status)}`);
     const lost = outcomes.filter((o) => o.error).length;
     if (lost) parts.push(`${lost} not waited for`);
     if (parts.length) summary += `; ended: ${parts.join(", ")}`;
@@ -739,17 +872,17 @@ const commands = {
 
     if (ids.length === 1) {
       if (wait) need("waitForExecution"); // before anything is retried
-      ui.status(`retrying ${ids[0]}`);
+      ui.status(safe`retrying ${ids[0]}`);
       const execution = await lib.retryExecution(defined({ ...ctx.connection, executionId: ids[0], nonce, clientCredentials }));
       if (!wait) {
         ui.clear();
         ui.out(execution);
         return EXIT.ok;
       }
-      ui.progress(`retried ${label(execution)}: ${execution.status}; waiting`);
+      ui.progress(`retried ${label(execution)}: ${clean(execution.status)}; waiting`);
       ctx.waitSources = { timeoutMs: "--wait-timeout-ms" };
-      ctx.onWaitProgress = (id, d) => ui.status(`waiting for ${id}: ${d.status}`);
-      ui.status(`waiting for ${execution.id}: ${execution.status}`);
+      ctx.onWaitProgress = (id, d) => ui.status(safe`waiting for ${id}: ${d.status}`);
+      ui.status(safe`waiting for ${execution.id}: ${execution.status}`);
       const outcome = await waitFor(ctx, execution.id, wait);
       ui.clear();
       return outcome.code ?? EXIT.aborted;
@@ -823,7 +956,7 @@ const commands = {
     if (ids.length !== 1) throw usage("give exactly one execution id", "<executionId>", "get");
     ctx.connection = connection(values, env, ui, ctx.signal);
     const getExecution = need("getExecution");
-    ui.status(`getting ${ids[0]}`);
+    ui.status(safe`getting ${ids[0]}`);
     const details = await getExecution({ ...ctx.connection, executionId: ids[0] });
     ui.clear();
     ui.out(details);
@@ -835,9 +968,9 @@ const commands = {
     if (ids.length !== 1) throw usage("give exactly one execution id", "<executionId>", "wait");
     const pollIntervalMs = checkedInteger(values, "poll-interval-ms", 100, 60_000);
     ctx.connection = connection(values, env, ui, ctx.signal);
-    ui.progress(`waiting for ${ids[0]}`);
-    ui.status(`waiting for ${ids[0]}`);
-    ctx.onWaitProgress = (id, d) => ui.status(`waiting for ${id}: ${d.status}`);
+    ui.progress(safe`waiting for ${ids[0]}`);
+    ui.status(safe`waiting for ${ids[0]}`);
+    ctx.onWaitProgress = (id, d) => ui.status(safe`waiting for ${id}: ${d.status}`);
     // --timeout-ms is the deadline of the whole wait here (the package's meaning).
     const outcome = await waitFor(ctx, ids[0], { timeoutMs: ctx.connection.timeoutMs, pollIntervalMs });
     ui.clear();
@@ -855,7 +988,7 @@ function parseProblem(e, args, options, command) {
   if (e?.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
     const { tokens } = parseArgs({ args, options, strict: false, allowPositionals: true, tokens: true });
     const bad = tokens.find((t) => t.kind === "option" && !Object.hasOwn(options, t.name));
-    const name = bad?.rawName ?? "an option";
+    const name = bad ? clean(bad.rawName) : "an option";
     const owners = bad ? Object.keys(COMMANDS).filter((c) => Object.hasOwn(COMMANDS[c], bad.name)) : [];
     return problem(owners.length ? `${name} is an option of ${owners.join(", ")} only` : `unknown option ${name}`, bad?.rawName);
   }
@@ -893,7 +1026,7 @@ export async function main(argv, env, ctx) {
     args = argv.filter((_, i) => i !== word.index);
   } else if (word) {
     if (looksLikeCommand(word.value)) {
-      throw usage(`${JSON.stringify(word.value)} is neither a command nor an execution id`, "<command>", "general");
+      throw usage(`${quote(word.value)} is neither a command nor an execution id`, "<command>", "general");
     }
     command = "retry";
   }
@@ -901,7 +1034,7 @@ export async function main(argv, env, ctx) {
   if (command === "help") {
     const { positionals } = parseArgs({ args, options: ALL, strict: false, allowPositionals: true });
     const topic = positionals[0] ?? "general";
-    if (!Object.hasOwn(HELP, topic)) throw usage(`unknown command ${JSON.stringify(topic)}`, "<command>", "general");
+    if (!Object.hasOwn(HELP, topic)) throw usage(`unknown command ${quote(topic)}`, "<command>", "general");
     ctx.ui.stdout.write(HELP[topic]);
     return EXIT.ok;
   }
@@ -930,6 +1063,42 @@ export async function main(argv, env, ctx) {
   return commands[command](ctx, positionals);
 }
 
+/**
+ * Runs the command line (main) and reports what stopped it: a failure (one line, and the
+ * usage for a command-line mistake) or a cancellation. Resolves to the exit code.
+ */
+export async function execute(argv, env, ctx) {
+  const fallbackUi = () => ctx.ui ?? new Ui({ json: false, verbose: false, stdout: ctx.stdout, stderr: ctx.stderr });
+  let code;
+  try {
+    code = await main(argv, env, ctx);
+  } catch (e) {
+    const ui = fallbackUi();
+    ui.clear();
+    if (ctx.cancelled && lib.isCdfError(e) && e.kind === "aborted") {
+      code = EXIT.aborted; // reported below
+    } else {
+      const error = asReportable(e);
+      ui.failure(error);
+      if (error.usage && !ui.json) {
+        const synopsis = error.usage === "general" ? `${NAME} <command> [options]` : SYNOPSIS[error.usage];
+        const help = error.usage === "general" ? `${NAME} --help for the commands and options` : `${NAME} ${error.usage} --help for its options`;
+        ui.write(`Usage: ${synopsis}`);
+        ui.write(`See ${help}.`);
+      }
+      code = exitCodeOf(error);
+    }
+  }
+  if (ctx.cancelled) {
+    const ui = fallbackUi();
+    ui.clear();
+    if (ui.json) ui.write(jsonLine(errorObject({ kind: "aborted", message: "cancelled" })));
+    else ui.write(`${NAME}: cancelled`);
+    code = EXIT[ctx.cancelled];
+  }
+  return code;
+}
+
 /** Runs the command line of this process with the package `library`; sets process.exitCode. */
 export async function run(library) {
   const controller = new AbortController();
@@ -950,35 +1119,10 @@ export async function run(library) {
     controller.abort(new Error("stdout closed"));
     process.exit(EXIT.ok);
   });
-
-  let code;
   try {
-    code = await main(process.argv.slice(2), process.env, ctx);
-  } catch (e) {
-    const ui = ctx.ui ?? new Ui({ json: false, verbose: false });
-    ui.clear();
-    if (ctx.cancelled && lib.isCdfError(e) && e.kind === "aborted") {
-      code = EXIT.aborted; // reported below
-    } else {
-      const error = asReportable(e);
-      ui.failure(error);
-      if (error.usage && !ui.json) {
-        const synopsis = error.usage === "general" ? `${NAME} <command> [options]` : SYNOPSIS[error.usage];
-        const help = error.usage === "general" ? `${NAME} --help for the commands and options` : `${NAME} ${error.usage} --help for its options`;
-        ui.write(`Usage: ${synopsis}\nSee ${help}.`);
-      }
-      code = exitCodeOf(error);
-    }
+    process.exitCode = await execute(process.argv.slice(2), process.env, ctx);
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
-  if (ctx.cancelled) {
-    ctx.ui?.clear();
-    const ui = ctx.ui ?? new Ui({ json: false, verbose: false });
-    if (ui.json) ui.write(JSON.stringify(errorObject({ kind: "aborted", message: "cancelled" })));
-    else ui.write(`${NAME}: cancelled`);
-    code = EXIT[ctx.cancelled];
-  }
-  process.exitCode = code;
 }
