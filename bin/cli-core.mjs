@@ -31,6 +31,9 @@ const EXIT = {
 };
 
 const RETRYABLE = ["FAILED", "TIMED_OUT", "TERMINATED"];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** trigger-runs --status: what the API's runs say. */
+const RUN_STATUSES = ["failed", "success"];
 const STATUSES = ["RUNNING", "COMPLETED", ...RETRYABLE];
 
 // ---------------------------------------------------------------------------
@@ -64,6 +67,9 @@ const COMMANDS = {
   list: { ...CONNECTION, ...FILTER },
   get: { ...CONNECTION },
   wait: { ...CONNECTION, "poll-interval-ms": string },
+  cancel: { ...CONNECTION, reason: string },
+  "trigger-runs": { ...CONNECTION, status: string, limit: string },
+  triage: { ...CONNECTION, ...FILTER },
 };
 /** Without a command (and for finding it): every option, plus --version. */
 const ALL = Object.assign({ version: { type: "boolean", short: "v" } }, ...Object.values(COMMANDS));
@@ -81,7 +87,8 @@ const CONNECTION_HELP = `Connection (every command; flags win over the environme
                          for wait, of the whole wait: default 900000)
   --max-retries R        extra attempts of a failed request, 0 to 10 (default 3)
   --verbose              print each retry of a request, and its wait, on stderr
-  --json                 stderr as JSON lines: each failure as one object
+  --json                 stderr as JSON lines: each failure as one object (triage: stdout
+                         as JSON lines too, also on a terminal)
   -h, --help             this help`;
 
 const ENV_HELP = `Environment (flags win):
@@ -117,6 +124,9 @@ const SYNOPSIS = {
   list: `${NAME} list [--workflow W] [--since S] [--status S] [--limit N] [options]`,
   get: `${NAME} get <executionId> [options]`,
   wait: `${NAME} wait <executionId> [options]`,
+  cancel: `${NAME} cancel <executionId>… [--reason R] [options]`,
+  "trigger-runs": `${NAME} trigger-runs <triggerExternalId> [--status S] [--limit N] [options]`,
+  triage: `${NAME} triage [--workflow W] [--since S] [--status S] [--limit N] [options]`,
 };
 
 const FILTER_HELP = (statuses, defaultStatus) => `  --workflow W           only executions of this workflow (external id); repeatable
@@ -139,7 +149,8 @@ const HELP = {
        ${NAME} <executionId>… [options]        (the same as: retry <executionId>…)
 
 Retries failed, timed-out or terminated Cognite Data Fusion (CDF) workflow executions.
-Results go to stdout as JSON lines, one execution per line; progress and errors go to stderr.
+Results go to stdout as JSON lines, one execution per line (triage: a table on a terminal);
+progress and errors go to stderr. Control characters in text from CDF are never printed.
 
 Commands:
   retry <executionId>…   retry these executions (the default command)
@@ -147,6 +158,10 @@ Commands:
   list                   list executions, filtered
   get <executionId>      print one execution with its tasks
   wait <executionId>     wait until an execution is no longer RUNNING
+  cancel <executionId>…  cancel these executions (they end TERMINATED)
+  trigger-runs <triggerExternalId>
+                         list the runs of a trigger, newest first
+  triage                 group the failed executions a filter finds by why they failed
   help [command]         the help of a command (or: ${NAME} <command> --help)
 
 ${CONNECTION_HELP}
@@ -227,6 +242,57 @@ TERMINATED. --timeout-ms is the deadline of the whole wait here (default 900000)
 Options:
   --poll-interval-ms P   first pause between polls, 100 to 60000, doubling up to 15000
                          (default 1000)
+
+${CONNECTION_HELP}
+
+${ENV_HELP}
+
+${EXIT_HELP}
+`,
+  cancel: `Usage: ${SYNOPSIS.cancel}
+
+Cancels each execution: CDF starts no new task of it and marks it TERMINATED (tasks already
+running are marked CANCELED, but what they do is not stopped). Prints each cancelled execution
+as one JSON line on stdout. With several ids, they are cancelled one at a time in the order
+given (a duplicate id, in any case, once), with one progress line per execution on stderr,
+and a failure does not stop the others.
+
+Options:
+  --reason R             why, sent to CDF: 1 to 500 characters. A value that starts with
+                         "-" goes as --reason=<value>
+
+${CONNECTION_HELP}
+
+${ENV_HELP}
+
+${EXIT_HELP}
+`,
+  "trigger-runs": `Usage: ${SYNOPSIS["trigger-runs"]}
+
+Prints the runs of a trigger (each time it fired: the execution it started, or why it could
+not start one), newest first, one JSON line each. A trigger id that starts with "-" goes after
+"--".
+
+Options:
+  --status S             only the runs with this status: failed or success (any case)
+  --limit N              at most N runs (after --status), 1 to 10000 (default 100)
+
+${CONNECTION_HELP}
+
+${ENV_HELP}
+
+${EXIT_HELP}
+`,
+  triage: `Usage: ${SYNOPSIS.triage}
+
+Lists the failed executions the filter finds (the filter of retry-failed; no --workflow or
+--since needed) and groups them by workflow and by why they failed: the reason with ids,
+numbers, quoted values and times replaced by <id>, <n>, <value>, <time>. Largest group first.
+On a terminal: a table. With --json, or when stdout is not a terminal: one JSON line per
+group, with its execution ids (newest first), its statuses and an example reason.
+
+Options:
+${FILTER_HELP("FAILED, TIMED_OUT, TERMINATED", "all three")}
 
 ${CONNECTION_HELP}
 
@@ -383,10 +449,13 @@ const usage = (message, field, command) => new CliError("invalid_input", message
 /** A package function, or an internal error naming it when this build of the package lacks it. */
 function need(name) {
   if (typeof lib[name] !== "function") {
-    throw new CliError("internal", `this build of the package has no ${name}() (it comes with version 0.2)`);
+    throw new CliError("internal", `this build of the package has no ${name}() (it comes with version ${SINCE_VERSION[name] ?? "0.2"})`);
   }
   return lib[name];
 }
+
+/** The package version that brought a function (0.2 unless named). */
+const SINCE_VERSION = { cancelExecution: "0.3", listTriggerRuns: "0.3", groupFailures: "0.3" };
 
 /** Where a contract field comes from on this command line, for messages. */
 const SOURCE = {
@@ -414,6 +483,8 @@ const SOURCE = {
   clientSecret: "IDP_CLIENT_SECRET",
   scopes: "IDP_SCOPES",
   audience: "IDP_AUDIENCE",
+  reason: "--reason",
+  triggerExternalId: "<triggerExternalId>",
 };
 
 /** "filter.workflows[2].externalId" → "--workflow"; unknown fields as they are. */
@@ -508,6 +579,13 @@ class Ui {
   failure(e, { executionId, prefix = "", sources } = {}) {
     if (this.json) this.write(jsonLine(errorObject(e, executionId)));
     else this.write(`${NAME}: ${prefix}${describe(e, sources)}`);
+  }
+
+  /** A line of text on stdout (the triage table), cleaned. */
+  print(line) {
+    this.erase();
+    this.stdout.write(`${clean(line)}\n`);
+    this.draw();
   }
 
   /** One result on stdout, as a JSON line (every string and key cleaned). */
@@ -976,7 +1054,188 @@ const commands = {
     ui.clear();
     return outcome.code ?? EXIT.aborted;
   },
+
+  async cancel(ctx, positionals) {
+    const { values, env, ui } = ctx;
+    const ids = executionIds(positionals, "cancel");
+    ctx.connection = connection(values, env, ui, ctx.signal);
+    const cancelExecution = need("cancelExecution");
+    const cancel = (executionId) => cancelExecution(defined({ ...ctx.connection, executionId, reason: values.reason }));
+
+    if (ids.length === 1) {
+      ui.status(safe`cancelling ${ids[0]}`);
+      const execution = await cancel(ids[0]);
+      ui.clear();
+      ui.out(execution);
+      return EXIT.ok;
+    }
+    // One at a time, in the order given; a failure does not stop the others.
+    let firstFailure = null;
+    let cancelled = 0;
+    for (const [k, id] of ids.entries()) {
+      if (ctx.signal.aborted) break;
+      const counter = `[${k + 1}/${ids.length}] `;
+      ui.status(safe`${counter}cancelling ${id}`);
+      try {
+        const execution = await cancel(id);
+        cancelled += 1;
+        ui.out(execution);
+        ui.progress(`${counter}cancelled ${label(execution)}: ${clean(execution.status)}`);
+      } catch (e) {
+        if (ctx.cancelled && e?.kind === "aborted") break;
+        // A bad option (--reason, the connection) is the same for every id: stop at once.
+        if (e?.kind === "invalid_input") throw e;
+        const error = asReportable(e);
+        firstFailure ??= error;
+        ui.failure(error, { executionId: id, prefix: safe`${counter}failed ${id}: ` });
+      }
+    }
+    ui.clear();
+    if (ctx.cancelled) return EXIT.aborted;
+    const failed = ids.length - cancelled;
+    ui.note(`${plural(ids.length, "execution")}: ${cancelled} cancelled${failed ? `, ${failed} failed` : ""}`);
+    return firstFailure ? exitCodeOf(firstFailure) : EXIT.ok;
+  },
+
+  async "trigger-runs"(ctx, positionals) {
+    const { values, env, ui } = ctx;
+    if (positionals.length !== 1) {
+      throw usage("give exactly one trigger external id", "<triggerExternalId>", "trigger-runs");
+    }
+    const [triggerExternalId] = positionals;
+    let status;
+    if (values.status !== undefined) {
+      status = values.status.trim().toLowerCase();
+      if (!RUN_STATUSES.includes(status)) throw usage(`--status takes failed or success (got ${quote(values.status)})`, "--status", "trigger-runs");
+    }
+    ctx.connection = connection(values, env, ui, ctx.signal);
+    const listTriggerRuns = need("listTriggerRuns");
+    ui.status(safe`listing the runs of ${triggerExternalId}`);
+    const runs = await listTriggerRuns(defined({ ...ctx.connection, triggerExternalId, status, limit: integer(values.limit) }));
+    ui.clear();
+    for (const run of runs) ui.out(run);
+    return EXIT.ok;
+  },
+
+  async triage(ctx, positionals) {
+    const { values, env, ui } = ctx;
+    if (positionals.length) throw usage("triage takes no arguments (use --workflow to choose workflows)", "<executionId>", "triage");
+    const filter = filterFrom(values, RETRYABLE);
+    ctx.connection = connection(values, env, ui, ctx.signal);
+    const listExecutions = need("listExecutions");
+    const groupFailures = need("groupFailures"); // before anything is sent
+    ui.status("listing executions");
+    const executions = await listExecutions({ ...ctx.connection, ...filter, status: filter.status ?? RETRYABLE });
+    ui.clear();
+    const groups = groupFailures(executions, { limit: MAX_GROUPS });
+    const table = ui.stdout.isTTY === true && !ui.json;
+    if (table) {
+      for (const line of groupTable(groups, ui.stdout.columns)) ui.print(line);
+    } else {
+      for (const group of groups) ui.out(group);
+    }
+    if (!executions.length) {
+      ui.note("no failed executions found");
+      return EXIT.ok;
+    }
+    const grouped = groups.reduce((n, g) => n + (Number.isInteger(g.count) ? g.count : 0), 0);
+    let summary = `${plural(executions.length, "execution")} in ${plural(groups.length, "failure group")}`;
+    if (groups.length >= MAX_GROUPS && grouped < executions.length) summary += ` (the ${groups.length} largest shown: ${grouped} executions)`;
+    if (table) summary += "; --json for each group's execution ids";
+    ui.note(summary);
+    return EXIT.ok;
+  },
 };
+
+/** The groups triage asks groupFailures for at most (its own maximum). */
+const MAX_GROUPS = 1000;
+
+/**
+ * Execution ids from the command line: at least one, each a UUID (checked here, so nothing is
+ * sent when one is wrong), duplicates in any case once (the first spelling kept).
+ */
+function executionIds(positionals, command) {
+  if (!positionals.length) throw usage("give at least one execution id", "<executionId>", command);
+  const seen = new Set();
+  const ids = [];
+  for (const id of positionals) {
+    if (!UUID.test(id)) throw usage(`${quote(id)} is not an execution id (a UUID such as 11111111-1111-4111-8111-111111111111)`, "<executionId>", command);
+    if (seen.has(id.toLowerCase())) continue;
+    seen.add(id.toLowerCase());
+    ids.push(id);
+  }
+  return ids;
+}
+
+// ---------------------------------------------------------------------------
+// The triage table
+// ---------------------------------------------------------------------------
+
+/** How many terminal columns a cell takes (code points; wide characters count as one). */
+const widthOf = (text) => [...text].length;
+
+/** `text` in at most `width` columns, "…" where it was cut. */
+function fit(text, width) {
+  const chars = [...text];
+  return chars.length <= width ? text : `${chars.slice(0, Math.max(0, width - 1)).join("")}…`;
+}
+
+const pad = (text, width) => text + " ".repeat(Math.max(0, width - widthOf(text)));
+const padStart = (text, width) => " ".repeat(Math.max(0, width - widthOf(text))) + text;
+
+/** `text` in lines of at most `width` columns, broken between words (a longer word is split). */
+function wrap(text, width) {
+  const out = [];
+  let line = "";
+  for (let word of text.split(" ").filter(Boolean)) {
+    while (widthOf(word) > width) {
+      if (line) out.push(line);
+      const chars = [...word];
+      out.push(chars.slice(0, width).join(""));
+      word = chars.slice(width).join("");
+      line = "";
+    }
+    if (!word) continue;
+    if (line && widthOf(line) + 1 + widthOf(word) > width) {
+      out.push(line);
+      line = word;
+    } else {
+      line = line ? `${line} ${word}` : word;
+    }
+  }
+  if (line || !out.length) out.push(line);
+  return out;
+}
+
+/**
+ * The failure groups as a table for a terminal `columns` wide (default 80): COUNT, WORKFLOW
+ * (cut at 40 columns), STATUSES (most first) and FAILURE (the signature, or the example when
+ * the signature is empty), wrapped under its heading. Every cell is cleaned and has no line
+ * break of its own. Returns the lines.
+ */
+export function groupTable(groups, columns) {
+  const width = Number.isInteger(columns) && columns > 0 ? columns : 80;
+  const rows = groups.map((g) => {
+    const statuses = Object.entries(g.statuses ?? {})
+      .sort(([a, m], [b, n]) => n - m || (a < b ? -1 : a > b ? 1 : 0))
+      .map(([status, n]) => `${oneLine(status)} ${oneLine(n)}`)
+      .join(", ");
+    return [oneLine(g.count), fit(oneLine(g.workflowExternalId), 40), statuses, oneLine(g.signature || g.example || "(no reason given)")];
+  });
+  const header = ["COUNT", "WORKFLOW", "STATUSES", "FAILURE"];
+  const widths = header.map((h, i) => Math.max(widthOf(h), ...rows.map((r) => widthOf(r[i]))));
+  const gap = "  ";
+  const indent = widths.slice(0, 3).reduce((a, b) => a + b, 0) + 3 * gap.length;
+  // The last column gets what is left of the width (at least 20: a narrow terminal wraps).
+  const room = Math.max(20, width - 1 - indent);
+  const lines = [];
+  for (const cells of [header, ...rows]) {
+    const [first, ...more] = wrap(cells[3], room);
+    lines.push([padStart(cells[0], widths[0]), pad(cells[1], widths[1]), pad(cells[2], widths[2]), first].join(gap).trimEnd());
+    for (const rest of more) lines.push(" ".repeat(indent) + rest);
+  }
+  return lines;
+}
 
 // ---------------------------------------------------------------------------
 // The command line
@@ -1004,7 +1263,7 @@ function parseProblem(e, args, options, command) {
 
 /** Is this first argument a mistyped command rather than an execution id? */
 function looksLikeCommand(text) {
-  return /^[a-z]+(-[a-z]+)*$/i.test(text) && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(text);
+  return /^[a-z]+(-[a-z]+)*$/i.test(text) && !UUID.test(text);
 }
 
 /**
