@@ -274,9 +274,11 @@ const manifest = {
 };
 
 if (existsSync(join(root, "bin", "cli.mjs"))) {
+  // The command line: its entry (the `bin`) and the module with everything else.
   copyFileSync(join(root, "bin", "cli.mjs"), join(pkg, "cli.js"));
+  copyFileSync(join(root, "bin", "cli-core.mjs"), join(pkg, "cli-core.js"));
   manifest.bin = { "cdf-workflow-retry": "./cli.js" };
-  manifest.files.push("cli.js");
+  manifest.files.push("cli.js", "cli-core.js");
 }
 rmSync(join(pkg, ".gitignore"), { force: true });
 copyFileSync(join(root, "README.md"), join(pkg, "README.md"));

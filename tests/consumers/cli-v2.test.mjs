@@ -222,6 +222,30 @@ test("cli v2: retry-failed --dry-run only lists what it would retry", async () =
   assert.deepEqual(JSON.parse(request.body).filter, { workflowFilters: [{ externalId: "nightly-ingest" }], status: RETRYABLE });
 });
 
+test("cli v2: retry-failed --dry-run against the mock's own list, in text and --json: what it would retry, and no session or retry sent", async () => {
+  for (const json of [false, true]) {
+    const project = uniqueProject("cli2dryreal");
+    const mockApi = async (path) => (await fetch(`${setup.mock.url}/_mock/projects/${project}/${path}`)).json();
+    const before = (await mockApi("executions")).items;
+    const expected = before.filter((e) => e.workflowExternalId === "nightly-ingest" && RETRYABLE.includes(e.status)).map((e) => e.id);
+    assert.ok(expected.length >= 2, "the seed has several retryable nightly-ingest executions");
+    // Client credentials for sessions are set: still no session may be made.
+    const r = await cli(["retry-failed", ...base(project), "--workflow", "nightly-ingest", "--dry-run", ...(json ? ["--json"] : [])], {
+      env: { CDF_CLIENT_ID: "test-client-dry", CDF_CLIENT_SECRET: SECRET },
+    });
+    assert.equal(r.code, 0, r.stderr);
+    const out = jsonLines(r.stdout);
+    assert.deepEqual(out.map((e) => e.id), expected, "every execution it would retry, in the list's order (newest first)");
+    for (const e of out) assert.ok(e.workflowExternalId === "nightly-ingest" && RETRYABLE.includes(e.status), JSON.stringify(e));
+    assert.deepEqual(lines(r.stderr), json ? [] : [`${NAME}: dry run: ${expected.length} executions would be retried`]);
+
+    const { requests } = await mockApi("stats");
+    assert.deepEqual(Object.entries(requests).filter(([, n]) => n > 0), [["list", 1]], `one list request and nothing else: ${JSON.stringify(requests)}`);
+    assert.deepEqual((await control(setup, project).log()).map((q) => q.path), [`/api/v1/projects/${project}/workflows/executions/list`]);
+    assert.deepEqual((await mockApi("executions")).items, before, "no execution changed");
+  }
+});
+
 test("cli v2: retry-failed lists with the filter, then retries each execution found", async () => {
   const project = uniqueProject("cli2rf");
   const ctl = control(setup, project);
