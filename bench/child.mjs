@@ -7,6 +7,8 @@
 //
 // cpu and mem replace globalThis.fetch with a stub answering prebuilt Responses
 // (for the sdk, run with --import ./bench/lib/stub-hooks.mjs so it uses that fetch too).
+// tput uses the runtime's real fetch against the mock, which bench/run.mjs runs in its own
+// process: this process's CPU time (process.cpuUsage) over the timed calls is the client's only.
 import { performance } from "node:perf_hooks";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -97,7 +99,9 @@ if (mode === "cold") {
   await stubbedCalls(c, refill, warmup);
   const samples = new Float64Array(calls);
   const t = performance.now();
+  const cpu0 = process.cpuUsage();
   await stubbedCalls(c, refill, calls, samples);
+  const cpu = process.cpuUsage(cpu0);
   const wall = performance.now() - t;
   const us = Array.from(samples, (ms) => ms * 1000);
   out({
@@ -106,6 +110,9 @@ if (mode === "cold") {
     p10Us: quantile(us, 0.1),
     p90Us: quantile(us, 0.9),
     meanUs: us.reduce((a, b) => a + b, 0) / calls,
+    // Process CPU time (user + system, every thread: GC helpers included) over the timed
+    // calls, divided by their number; it includes refilling the stub's pool of Responses.
+    cpuUsPerCall: (cpu.user + cpu.system) / calls,
     wallMs: wall,
   });
 } else if (mode === "mem") {
@@ -152,13 +159,34 @@ if (mode === "cold") {
   }
   await Promise.all(warm.map((j) => c.call(j)));
   let failures = 0;
+  const latencies = new Float64Array(calls);
+  // This process is the client only (the mock runs in bench/run.mjs's process): its CPU
+  // time over the timed part, user + system, is the client's CPU for these calls.
+  const cpu0 = process.cpuUsage();
+  const elu0 = performance.eventLoopUtilization();
   const t = performance.now();
   await pool(concurrency, calls, async (i) => {
+    const t0 = performance.now();
     const r = await c.call(jobs[i]).catch(() => null);
+    latencies[i] = performance.now() - t0;
     if (r?.id !== FAILED) failures++;
   });
   const seconds = (performance.now() - t) / 1000;
-  out({ calls, concurrency, seconds, callsPerSecond: calls / seconds, failures });
+  const cpu = process.cpuUsage(cpu0);
+  const elu = performance.eventLoopUtilization(elu0);
+  out({
+    calls,
+    concurrency,
+    seconds,
+    callsPerSecond: calls / seconds,
+    failures,
+    cpuUsPerCall: (cpu.user + cpu.system) / calls,
+    cpuUserUsPerCall: cpu.user / calls,
+    cpuSystemUsPerCall: cpu.system / calls,
+    eventLoopUtilization: elu.utilization,
+    latencyP50Ms: median(latencies),
+    latencyP90Ms: quantile(latencies, 0.9),
+  });
   process.exit(0);
 } else if (mode === "batch") {
   // retryExecutions of `ids` executions (package only): a stub fetch answers each

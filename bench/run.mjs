@@ -137,6 +137,8 @@ function shippedSizes() {
 // ---------------------------------------------------------------------------
 // 3–6. Timings against the mock server (this process) and with a stub fetch
 // ---------------------------------------------------------------------------
+// The mock runs here and every measurement in a child process (bench/child.mjs): the child's
+// process.cpuUsage() over its timed calls is the client's CPU alone, the server's is not in it.
 const mock = await startMockServer({ quiet: true });
 const runId = Date.now().toString(36);
 const mint = async (project) => {
@@ -228,6 +230,8 @@ const table = [
   row(`cold start in Node, import → first call (median of ${COLD_SAMPLES})`, (c) => results.cold[c].medianMs, (v) => `${v.toFixed(1)} ms`),
   row(`CPU per call, stub fetch (median of ${CPU_CALLS})`, (c) => results.cpu[c].medianUs, (v) => `${v.toFixed(1)} µs`),
   row(`throughput, concurrency ${TPUT_CONCURRENCY}, loopback mock`, (c) => results.throughput[c].callsPerSecond, (v) => `${Math.round(v)} calls/s`),
+  row(`latency p50 in that run (${TPUT_CALLS} calls)`, (c) => results.throughput[c].latencyP50Ms, (v) => `${v.toFixed(1)} ms`),
+  row("client-process CPU per call in that run (real fetch)", (c) => results.throughput[c].cpuUsPerCall, (v) => `${Math.round(v)} µs`),
   change(`wasm linear memory, after warm-up → after ${MEM_CALLS} calls`, (c) => [mem[c].wasmAfterWarmup, mem[c].wasmAfter], kb),
   change(`JS heap after GC and two macrotask turns, after warm-up → after ${MEM_CALLS} calls`, (c) => [mem[c].heapBefore, mem[c].heapAfter], mb),
   change(`process RSS, after warm-up → after ${MEM_CALLS} calls`, (c) => [mem[c].rssBefore, mem[c].rssAfter], mb),
