@@ -106,13 +106,14 @@ if (!dev) {
     throw new Error(`build: expected one gloo-net fetch import and the runtime.js snippet in the glue (found ${found} and ${snippet})`);
   }
   glue = glue.replace(fetchImport, "$1__cdfGuardedFetch(arg0);");
-  // With gloo-net's fetch bound to guardedFetch, makeRequest leaves the call's signal off the
-  // Request and guardedFetch hands it to fetch in its init (see SIGNAL_IN_FETCH_INIT in runtime.js).
+  // With gloo-net's fetch bound to guardedFetch, makeRequest leaves the body and the call's
+  // signal off the Request and guardedFetch hands them to fetch in its init
+  // (see BODY_AND_SIGNAL_IN_INIT in runtime.js).
   const runtimePath = join(pkg, snippet);
   const runtime = readFileSync(runtimePath, "utf8");
-  const flag = "const SIGNAL_IN_FETCH_INIT = false;";
+  const flag = "const BODY_AND_SIGNAL_IN_INIT = false;";
   if (runtime.split(flag).length !== 2) throw new Error(`build: expected one "${flag}" in ${snippet}`);
-  writeFileSync(runtimePath, runtime.replace(flag, "const SIGNAL_IN_FETCH_INIT = true;"));
+  writeFileSync(runtimePath, runtime.replace(flag, "const BODY_AND_SIGNAL_IN_INIT = true;"));
   const line = `import { guardedFetch as __cdfGuardedFetch } from '${snippet}';\n`;
   const first = glue.indexOf("\n") + 1;
   glue = glue.startsWith("/* @ts-self-types") ? glue.slice(0, first) + line + glue.slice(first) : line + glue;
