@@ -527,11 +527,10 @@ impl Client {
         content_type: &str,
         body: Body,
     ) -> Result<(Value, Option<String>), Unanswered> {
-        let content_type = outside(content_type, &self.secrets(), 60);
-        let ct = if content_type.is_empty() {
-            "no Content-Type".to_owned()
-        } else {
-            format!("Content-Type {content_type}")
+        // Only an answer that cannot be used names its Content-Type (redacted, shortened).
+        let ct = || match outside(content_type, &self.secrets(), 60) {
+            c if c.is_empty() => "no Content-Type".to_owned(),
+            c => format!("Content-Type {c}"),
         };
         let (problem, cause) = match body {
             Body::Text(text) => match parse_json(&text) {
@@ -546,17 +545,20 @@ impl Client {
                 Some(v) => return Ok((v, request_id)),
                 None => {
                     let shown = outside(&excerpt(&text, 400), &self.secrets(), 120);
-                    (format!("is not JSON ({ct}; it began \"{shown}\")"), None)
+                    (
+                        format!("is not JSON ({}; it began \"{shown}\")", ct()),
+                        None,
+                    )
                 }
             },
             Body::TooLarge => (
-                format!("is larger than 1 MiB ({ct}) and was not read"),
+                format!("is larger than 1 MiB ({}) and was not read", ct()),
                 None,
             ),
             Body::Unreadable(cause) => {
                 let why = outside(&describe_thrown(&cause), &self.secrets(), 120);
                 (
-                    format!("could not be read to the end ({ct}; {why})"),
+                    format!("could not be read to the end ({}; {why})", ct()),
                     Some(cause),
                 )
             }
