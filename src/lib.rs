@@ -51,6 +51,7 @@
 )]
 
 pub mod batch;
+pub mod calls;
 pub mod cancel;
 mod check;
 pub mod connection;
