@@ -25,7 +25,8 @@
 //!   - one file per call: [`list`] (`listExecutions`: body, pages, [`list::Pager`]),
 //!     [`details`] (`getExecution`), [`poll`] (`waitForExecution`), [`batch`]
 //!     (`retryExecutions`: [`batch::Batch`] scheduler), [`token`]
-//!     (`clientCredentialsToken`: form, answer, cache);
+//!     (`clientCredentialsToken`: form, answer, cache), [`failures`]
+//!     (`groupFailures`, offline: failure signatures and groups);
 //!   - requests and answers: [`endpoint`] (URLs), [`session`] and [`execution`]
 //!     (bodies and answer checks), [`status`], [`json`] (JSON text for bodies
 //!     and results);
@@ -57,6 +58,7 @@ pub mod details;
 pub mod endpoint;
 pub mod error;
 pub mod execution;
+pub mod failures;
 mod fields;
 pub mod filter;
 pub mod json;
