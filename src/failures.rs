@@ -32,7 +32,6 @@
 //! regex engine in the `.wasm`.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
 
 use crate::error::CdfError;
 use crate::fields::{bad, integer, only_known_keys};
@@ -51,6 +50,30 @@ pub const MAX_LIMIT: u32 = 1000;
 pub const MAX_SIGNATURE_CHARS: usize = 200;
 /// Longest `example`, in characters.
 pub const MAX_EXAMPLE_CHARS: usize = 500;
+/// Most executions in one call (the wasm layer's reader enforces the budget).
+pub const MAX_EXECUTIONS: u32 = 100_000;
+/// Most tasks read of one execution (up to its first failed one).
+pub const MAX_TASKS: u32 = 10_000;
+/// Most property reads in one call (array elements, fields and `length`s).
+pub const MAX_READS: u32 = 4_000_000;
+/// Longest string read, in UTF-16 code units (a CDF answer is at most 1 MiB).
+pub const MAX_STRING: u32 = 1_048_576;
+/// Most UTF-16 code units of all strings read together.
+pub const MAX_TEXT: u32 = 16_777_216;
+/// Why `executions` is refused past [`MAX_EXECUTIONS`] (a test checks the numbers).
+pub const TOO_MANY_EXECUTIONS: &str = "hold at most 100000 executions";
+/// Why `executions[i].executedTasks` is refused past [`MAX_TASKS`].
+pub const TOO_MANY_TASKS: &str =
+    "have its first failed task within its first 10000 tasks (tasks are read up to the first failed one)";
+/// Why `executions` is refused past [`MAX_READS`].
+pub const TOO_MANY_READS: &str =
+    "be smaller: reading it took more than 4000000 property reads (tasks are read up to the first failed one)";
+/// Why a string is refused past [`MAX_STRING`].
+pub const TOO_LONG: &str = "be at most 1048576 characters long";
+/// Why `executions` is refused past [`MAX_TEXT`].
+pub const TOO_MUCH_TEXT: &str =
+    "hold at most 16777216 characters of text in all (ids, statuses, workflows and reasons)";
+
 /// Statuses of an execution that is not grouped (it has not failed).
 pub const NOT_FAILED: [&str; 2] = ["RUNNING", "COMPLETED"];
 /// Statuses of a task that make it the execution's failed task.
@@ -139,35 +162,66 @@ pub struct Failure {
     pub failed_task: Option<String>,
 }
 
-/// `value` when it is present: `undefined` and `null` count as absent.
-fn present<'a>(obj: &'a Value, key: &str) -> Option<&'a Value> {
-    obj.get_present(key, true)
+/// The `invalid_input` error for `field`, a path inside the `executions`
+/// argument (`executions[3].status`); `reason` completes "`field` must …".
+pub fn invalid_execution(field: &str, reason: &str) -> CdfError {
+    let mut e = CdfError::invalid_input(field, reason);
+    e.message = format!("Invalid argument \"{field}\": it must {reason}.");
+    e
 }
 
-fn optional_string<'a>(
-    obj: &'a Value,
-    key: &str,
-    field: impl FnOnce() -> String,
-    reason: &str,
-) -> Result<Option<&'a str>, CdfError> {
-    match present(obj, key) {
-        None => Ok(None),
-        Some(Value::String(s)) => Ok(Some(s)),
-        Some(_) => Err(bad(&field(), reason)),
+/// Where a value is inside the `executions` argument: `executions[3]`,
+/// `executions[3].status`, `executions[3].executedTasks[1]` or
+/// `executions[3].executedTasks[1].externalId`. Written out only for an error.
+#[derive(Debug, Clone, Copy)]
+struct Place<'a> {
+    index: usize,
+    task: Option<usize>,
+    key: Option<&'a str>,
+}
+
+impl<'a> Place<'a> {
+    fn key(self, key: &'a str) -> Self {
+        Place {
+            key: Some(key),
+            ..self
+        }
+    }
+
+    fn path(self) -> String {
+        let mut path = format!("executions[{}]", self.index);
+        if let Some(k) = self.task {
+            path.push_str(&format!(".executedTasks[{k}]"));
+        }
+        if let Some(key) = self.key {
+            path.push('.');
+            path.push_str(key);
+        }
+        path
+    }
+
+    fn refuse(self, reason: &str) -> CdfError {
+        invalid_execution(&self.path(), reason)
+    }
+
+    /// The string at this place of `obj`: `Ok(None)` when absent (`undefined`
+    /// or `null`) and `optional`; anything else is refused with `reason`.
+    fn string(
+        self,
+        obj: &'a Value,
+        optional: bool,
+        reason: &str,
+    ) -> Result<Option<&'a str>, CdfError> {
+        let key = self.key.unwrap_or("");
+        match obj.get_present(key, true) {
+            Some(Value::String(s)) => Ok(Some(s)),
+            None if optional => Ok(None),
+            _ => Err(self.refuse(reason)),
+        }
     }
 }
 
-fn required_string<'a>(
-    obj: &'a Value,
-    key: &str,
-    field: impl FnOnce() -> String,
-    reason: &str,
-) -> Result<&'a str, CdfError> {
-    match obj.get(key) {
-        Some(Value::String(s)) => Ok(s),
-        _ => Err(bad(&field(), reason)),
-    }
-}
+const STRING_WHEN_PRESENT: &str = "be a string when present";
 
 /// Reads the execution at `index` of the `executions` array. `Ok(None)` for
 /// one that is `RUNNING` or `COMPLETED` (only its `id` and `status` are
@@ -181,62 +235,63 @@ fn required_string<'a>(
 /// failed one (an object with a string `status`; the failed one also a string
 /// `externalId`, and `reasonForIncompletion` a string when present).
 pub fn parse_execution(index: usize, execution: &Value) -> Result<Option<Failure>, CdfError> {
-    let at = format!("executions[{index}]");
+    parse_execution_from(index, execution, 0)
+}
+
+/// [`parse_execution`] for an execution whose `executedTasks` holds its tasks
+/// from index `tasks_from` on: a reader that already found the tasks before it
+/// to be objects with a string `status` that is not a failed one gives only
+/// the rest (error paths keep the caller's indices).
+pub fn parse_execution_from(
+    index: usize,
+    execution: &Value,
+    tasks_from: usize,
+) -> Result<Option<Failure>, CdfError> {
+    let at = Place {
+        index,
+        task: None,
+        key: None,
+    };
     if !matches!(execution, Value::Object(_)) {
-        return Err(bad(
-            &at,
-            &format!(
-                "be an execution object with a string id and status, not {}",
-                execution.type_name()
-            ),
-        ));
+        return Err(not_an_execution(&at.path(), execution.type_name()));
     }
-    let field = |key: &str| format!("{at}.{key}");
-    let id = required_string(
-        execution,
-        "id",
-        || field("id"),
-        "be a string (the execution id)",
-    )?;
-    let status = required_string(
-        execution,
-        "status",
-        || field("status"),
-        "be a string (the execution status, e.g. \"FAILED\")",
-    )?;
+    let id = at
+        .key("id")
+        .string(execution, false, "be a string (the execution id)")?
+        .unwrap_or("");
+    let status = at
+        .key("status")
+        .string(
+            execution,
+            false,
+            "be a string (the execution status, e.g. \"FAILED\")",
+        )?
+        .unwrap_or("");
     if !is_grouped(status) {
         return Ok(None);
     }
-    let workflow = optional_string(
-        execution,
-        "workflowExternalId",
-        || field("workflowExternalId"),
-        "be a string when present",
-    )?;
-    let created_time = match present(execution, "createdTime") {
+    let workflow = at
+        .key("workflowExternalId")
+        .string(execution, true, STRING_WHEN_PRESENT)?;
+    let created_time = match execution.get_present("createdTime", true) {
         None => None,
         Some(Value::Number(n)) if n.is_finite() => Some(*n),
         Some(_) => {
-            return Err(bad(
-                &field("createdTime"),
-                "be a finite number (milliseconds since the epoch) when present",
-            ))
+            return Err(at
+                .key("createdTime")
+                .refuse("be a finite number (milliseconds since the epoch) when present"))
         }
     };
-    let reason = optional_string(
-        execution,
-        "reasonForIncompletion",
-        || field("reasonForIncompletion"),
-        "be a string when present",
-    )?;
-    let task = match present(execution, "executedTasks") {
+    let reason = at
+        .key("reasonForIncompletion")
+        .string(execution, true, STRING_WHEN_PRESENT)?;
+    let task = match execution.get_present("executedTasks", true) {
         None => None,
-        Some(Value::Array(tasks)) => failed_task(&field("executedTasks"), tasks)?,
+        Some(Value::Array(tasks)) => failed_task(at, tasks, tasks_from)?,
         Some(_) => {
-            return Err(bad(
-                &field("executedTasks"),
-                "be an array of task objects when present",
-            ))
+            return Err(at
+                .key("executedTasks")
+                .refuse("be an array of task objects when present"))
         }
     };
     let (signature, source, failed_task) = match task {
@@ -261,38 +316,40 @@ pub fn parse_execution(index: usize, execution: &Value) -> Result<Option<Failure
     }))
 }
 
-/// The first failed task of `tasks`: its `externalId` and reason (`""` when
-/// absent). Tasks after it are not looked at.
-fn failed_task<'a>(at: &str, tasks: &'a [Value]) -> Result<Option<(&'a str, &'a str)>, CdfError> {
+/// The first failed task of `tasks` (the execution's tasks from index
+/// `from` on): its `externalId` and reason (`""` when absent). Tasks after it
+/// are not looked at.
+fn failed_task<'a>(
+    at: Place<'a>,
+    tasks: &'a [Value],
+    from: usize,
+) -> Result<Option<(&'a str, &'a str)>, CdfError> {
     for (k, task) in tasks.iter().enumerate() {
-        let here = format!("{at}[{k}]");
+        let here = Place {
+            task: Some(from + k),
+            ..at
+        };
         if !matches!(task, Value::Object(_)) {
-            return Err(bad(
-                &here,
-                &format!("be a task object, not {}", task.type_name()),
-            ));
+            return Err(not_a_task(&here.path(), task.type_name()));
         }
-        let status = required_string(
-            task,
-            "status",
-            || format!("{here}.status"),
-            "be a string (the task status, e.g. \"FAILED\")",
-        )?;
+        let status = here
+            .key("status")
+            .string(
+                task,
+                false,
+                "be a string (the task status, e.g. \"FAILED\")",
+            )?
+            .unwrap_or("");
         if !is_failed_task(status) {
             continue;
         }
-        let external_id = required_string(
-            task,
-            "externalId",
-            || format!("{here}.externalId"),
-            "be a string (the failed task's external id)",
-        )?;
-        let reason = optional_string(
-            task,
-            "reasonForIncompletion",
-            || format!("{here}.reasonForIncompletion"),
-            "be a string when present",
-        )?;
+        let external_id = here
+            .key("externalId")
+            .string(task, false, "be a string (the failed task's external id)")?
+            .unwrap_or("");
+        let reason = here
+            .key("reasonForIncompletion")
+            .string(task, true, STRING_WHEN_PRESENT)?;
         return Ok(Some((external_id, reason.unwrap_or(""))));
     }
     Ok(None)
@@ -318,34 +375,60 @@ pub fn task_signature(external_id: &str, reason: &str) -> String {
 
 /// The four replacement passes, in order, without collapsing whitespace.
 pub fn placeholders(text: &str) -> String {
-    let text = replace(text, ids);
-    let text = replace(&text, times);
+    let text = replace(text, is_hex, ids);
+    let text = replace(&text, is_ascii_digit, times);
     let text = quoted(&text);
-    replace(&text, numbers)
+    replace(&text, is_ascii_digit, numbers)
 }
 
-/// The first `max` characters of `s` (all of it when shorter).
+/// The first `max` characters of `s` (all of it when shorter). A lone
+/// surrogate kept by [`crate::parse`] ([`SURROGATE_MARK`] and its code) is
+/// one character, never split.
 pub fn cut(s: &str, max: usize) -> &str {
-    match s.char_indices().nth(max) {
-        Some((at, _)) => s.get(..at).unwrap_or(s),
-        None => s,
+    let mut count = 0;
+    let mut chars = s.char_indices();
+    while let Some((at, c)) = chars.next() {
+        if count == max {
+            return s.get(..at).unwrap_or(s);
+        }
+        count += 1;
+        if c == SURROGATE_MARK {
+            chars.next();
+        }
     }
+    s
 }
 
-/// Runs of whitespace as one space, without leading or trailing whitespace.
+/// Runs of whitespace (`char::is_whitespace`) as one space, without leading or
+/// trailing whitespace. Non-whitespace is copied a run at a time.
 pub fn collapse(s: &str) -> String {
+    let b = s.as_bytes();
     let mut out = String::with_capacity(s.len());
-    let mut space = false;
-    for c in s.chars() {
-        if c.is_whitespace() {
-            space = !out.is_empty();
+    let (mut i, mut word) = (0, 0);
+    while i < b.len() {
+        let c = byte(b, i);
+        let (space, len) = if c.is_ascii() {
+            (matches!(c, b' ' | b'\t'..=b'\r'), 1)
         } else {
-            if space {
-                out.push(' ');
-                space = false;
+            let ch = char_at(s, i).unwrap_or('\0');
+            (ch.is_whitespace(), ch.len_utf8())
+        };
+        if space {
+            if word < i {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(s.get(word..i).unwrap_or(""));
             }
-            out.push(c);
+            word = i + len;
         }
+        i += len;
+    }
+    if word < b.len() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(s.get(word..).unwrap_or(""));
     }
     out
 }
@@ -353,13 +436,17 @@ pub fn collapse(s: &str) -> String {
 /// What a pass replaces at one position: the end of the match and its placeholder.
 type Match = Option<(usize, &'static str)>;
 
-/// `s` with every match of `at` (tried at each byte, left to right, a match
-/// consuming its text) replaced by its placeholder.
-fn replace(s: &str, at: fn(&[u8], usize) -> Match) -> String {
+/// `s` with every match of `at` replaced by its placeholder: tried at each
+/// byte for which `start` holds, left to right, a match consuming its text.
+fn replace(s: &str, start: fn(u8) -> bool, at: fn(&[u8], usize) -> Match) -> String {
     let b = s.as_bytes();
     let mut out = String::with_capacity(s.len());
     let (mut i, mut copied) = (0, 0);
-    while i < b.len() {
+    while let Some(skip) = b
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|&c| start(c)))
+    {
+        i += skip;
         match at(b, i) {
             Some((end, placeholder)) => {
                 out.push_str(s.get(copied..i).unwrap_or(""));
@@ -413,6 +500,10 @@ fn exactly(b: &[u8], i: usize, n: usize, f: impl Fn(u8) -> bool) -> Option<usize
 
 fn is_hex(c: u8) -> bool {
     c.is_ascii_hexdigit()
+}
+
+fn is_ascii_digit(c: u8) -> bool {
+    c.is_ascii_digit()
 }
 
 /// Pass 1: a UUID, or 8+ hex digits with a letter, bare or `0x`-prefixed.
@@ -576,7 +667,11 @@ fn quoted(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let (mut i, mut copied) = (0, 0);
     let (mut double_open, mut single_open) = (true, true);
-    while i < b.len() {
+    while let Some(skip) = b
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|&c| c == b'"' || c == b'\''))
+    {
+        i += skip;
         let found = match byte(b, i) {
             b'"' if double_open => {
                 let end = closing(s, i, b'"', |_, _| true);
@@ -635,7 +730,7 @@ fn newer(a: Option<f64>, b: Option<f64>) -> bool {
     }
 }
 
-/// Newest first; equal times (and no times) keep their order in a stable sort.
+/// Newest first; equal times (and no times) are equal.
 fn newest_first(a: Option<f64>, b: Option<f64>) -> Ordering {
     if newer(a, b) {
         Ordering::Less
@@ -646,19 +741,12 @@ fn newest_first(a: Option<f64>, b: Option<f64>) -> Ordering {
     }
 }
 
-#[derive(Debug)]
-struct Builder {
-    members: Vec<(Option<f64>, String)>,
-    statuses: Vec<(String, u32)>,
-    newest: Option<f64>,
-    example: String,
-    failed_task: Option<String>,
-}
-
-/// Collects [`Failure`]s, in input order, into groups by workflow and signature.
+/// Collects [`Failure`]s, in input order, and groups them by workflow and
+/// signature at the end (one sort: no map in the `.wasm`; memory is what the
+/// failures hold, bounded by the text they were made from).
 #[derive(Debug, Default)]
 pub struct Grouper {
-    groups: BTreeMap<(String, String), Builder>,
+    failures: Vec<Failure>,
 }
 
 impl Grouper {
@@ -669,51 +757,103 @@ impl Grouper {
 
     /// Adds the next failure (in input order).
     pub fn add(&mut self, f: Failure) {
-        let key = (f.workflow_external_id, f.signature);
-        let group = self.groups.entry(key).or_insert_with(|| Builder {
-            members: Vec::new(),
-            statuses: Vec::new(),
-            newest: f.created_time,
-            example: f.example.clone(),
-            failed_task: f.failed_task.clone(),
-        });
-        if newer(f.created_time, group.newest) {
-            group.newest = f.created_time;
-            group.example = f.example;
-            group.failed_task = f.failed_task;
-        }
-        match group.statuses.iter_mut().find(|(s, _)| *s == f.status) {
-            Some((_, n)) => *n += 1,
-            None => group.statuses.push((f.status, 1)),
-        }
-        group.members.push((f.created_time, f.id));
+        self.failures.push(f);
     }
 
     /// The groups, largest first (then by `workflowExternalId`, then by
     /// signature, both by Unicode code points), at most `limit`.
     pub fn finish(self, limit: u32) -> Vec<FailureGroup> {
-        let mut groups: Vec<FailureGroup> = self
-            .groups
-            .into_iter()
-            .map(|((workflow, signature), mut g)| {
-                g.members.sort_by(|a, b| newest_first(a.0, b.0));
-                g.statuses.sort();
-                FailureGroup {
-                    workflow_external_id: workflow,
-                    signature,
-                    statuses: g.statuses,
-                    count: u32::try_from(g.members.len()).unwrap_or(u32::MAX),
-                    execution_ids: g.members.into_iter().map(|(_, id)| id).collect(),
-                    example: g.example,
-                    failed_task: g.failed_task,
+        let mut failures = self.failures;
+        // By group, and within a group newest first; equal times, and no
+        // times (last), in input order.
+        let mut order: Vec<usize> = (0..failures.len()).collect();
+        order.sort_unstable_by(|&a, &b| match (failures.get(a), failures.get(b)) {
+            (Some(fa), Some(fb)) => (&fa.workflow_external_id, &fa.signature)
+                .cmp(&(&fb.workflow_external_id, &fb.signature))
+                .then(newest_first(fa.created_time, fb.created_time))
+                .then(a.cmp(&b)),
+            _ => a.cmp(&b),
+        });
+        let mut groups: Vec<FailureGroup> = Vec::new();
+        for i in order {
+            let Some(f) = failures.get_mut(i) else {
+                continue;
+            };
+            let group = match groups.last_mut() {
+                Some(g)
+                    if g.workflow_external_id == f.workflow_external_id
+                        && g.signature == f.signature =>
+                {
+                    g
                 }
-            })
-            .collect();
-        // The map gave them by (workflow, signature): a stable sort by size keeps that order.
-        groups.sort_by_key(|g| std::cmp::Reverse(g.count));
+                _ => {
+                    // The first of its group is the newest: its example.
+                    groups.push(FailureGroup {
+                        workflow_external_id: std::mem::take(&mut f.workflow_external_id),
+                        signature: std::mem::take(&mut f.signature),
+                        statuses: Vec::new(),
+                        count: 0,
+                        execution_ids: Vec::new(),
+                        example: std::mem::take(&mut f.example),
+                        failed_task: f.failed_task.take(),
+                    });
+                    match groups.last_mut() {
+                        Some(g) => g,
+                        None => continue,
+                    }
+                }
+            };
+            group.count += 1;
+            group.execution_ids.push(std::mem::take(&mut f.id));
+            // Statuses stay sorted by name.
+            match group
+                .statuses
+                .binary_search_by(|(s, _)| s.as_str().cmp(&f.status))
+            {
+                Ok(at) => {
+                    if let Some((_, n)) = group.statuses.get_mut(at) {
+                        *n += 1;
+                    }
+                }
+                Err(at) => group
+                    .statuses
+                    .insert(at, (std::mem::take(&mut f.status), 1)),
+            }
+        }
+        groups.sort_unstable_by(|a, b| {
+            (b.count, &a.workflow_external_id, &a.signature).cmp(&(
+                a.count,
+                &b.workflow_external_id,
+                &b.signature,
+            ))
+        });
         groups.truncate(limit as usize);
         groups
     }
+}
+
+/// The error for `executions` that is not an array but `type_name` (as
+/// [`Value::type_name`] words it: "an object").
+pub fn not_an_array(type_name: &str) -> CdfError {
+    invalid_execution(
+        "executions",
+        &format!(
+            "be an array of executions (as listExecutions or getExecution return them), not {type_name}"
+        ),
+    )
+}
+
+/// The error for an element of `executions` (`field`) that is not an object.
+pub fn not_an_execution(field: &str, type_name: &str) -> CdfError {
+    invalid_execution(
+        field,
+        &format!("be an execution object with a string id and status, not {type_name}"),
+    )
+}
+
+/// The error for an element of `executedTasks` (`field`) that is not an object.
+pub fn not_a_task(field: &str, type_name: &str) -> CdfError {
+    invalid_execution(field, &format!("be a task object, not {type_name}"))
 }
 
 /// `groupFailures(executions, options)` on values: the options, then each
@@ -721,13 +861,7 @@ impl Grouper {
 pub fn group_failures(executions: &Value, options: &Value) -> Result<Vec<FailureGroup>, CdfError> {
     let options = parse_options(options)?;
     let Value::Array(items) = executions else {
-        return Err(bad(
-            "executions",
-            &format!(
-                "be an array of executions (as listExecutions or getExecution return them), not {}",
-                executions.type_name()
-            ),
-        ));
+        return Err(not_an_array(executions.type_name()));
     };
     let mut grouper = Grouper::new();
     for (i, item) in items.iter().enumerate() {
@@ -738,48 +872,18 @@ pub fn group_failures(executions: &Value, options: &Value) -> Result<Vec<Failure
     Ok(grouper.finish(options.limit))
 }
 
-/// A string for [`crate::json::write_string`], which reads [`SURROGATE_MARK`]
-/// as the start of an escaped lone surrogate: a real one is doubled, so the
-/// caller's text comes back as given.
-struct Plain<'a>(&'a str);
-
-impl ToJson for Plain<'_> {
-    fn write_json(&self, out: &mut String) {
-        if self.0.contains(SURROGATE_MARK) {
-            let doubled: String = self
-                .0
-                .chars()
-                .flat_map(|c| {
-                    let twice = c == SURROGATE_MARK;
-                    std::iter::once(c).chain(twice.then_some(c))
-                })
-                .collect();
-            doubled.as_str().write_json(out);
-        } else {
-            self.0.write_json(out);
-        }
-    }
-}
-
+/// Strings are written as [`crate::parse`] reads them: a lone surrogate it
+/// kept goes back out as its `\uDXXX` escape.
 impl ToJson for FailureGroup {
     fn write_json(&self, out: &mut String) {
         let mut o = ObjectWriter::new(out);
-        o.field("workflowExternalId", &Plain(&self.workflow_external_id));
-        o.field("signature", &Plain(&self.signature));
+        o.field("workflowExternalId", &self.workflow_external_id);
+        o.field("signature", &self.signature);
         o.field("statuses", &Statuses(&self.statuses));
         o.field("count", &self.count);
-        o.field(
-            "executionIds",
-            &self
-                .execution_ids
-                .iter()
-                .map(|id| Plain(id))
-                .collect::<Vec<_>>(),
-        );
-        o.field("example", &Plain(&self.example));
-        if let Some(task) = &self.failed_task {
-            o.field("failedTask", &Plain(task));
-        }
+        o.field("executionIds", &self.execution_ids);
+        o.field("example", &self.example);
+        o.optional("failedTask", &self.failed_task);
         o.end();
     }
 }
@@ -788,17 +892,11 @@ struct Statuses<'a>(&'a [(String, u32)]);
 
 impl ToJson for Statuses<'_> {
     fn write_json(&self, out: &mut String) {
-        // By hand rather than `ObjectWriter`, whose keys are not `Plain`.
-        out.push('{');
-        for (i, (status, n)) in self.0.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            Plain(status).write_json(out);
-            out.push(':');
-            n.write_json(out);
+        let mut o = ObjectWriter::new(out);
+        for (status, n) in self.0 {
+            o.field(status, n);
         }
-        out.push('}');
+        o.end();
     }
 }
 
@@ -984,6 +1082,19 @@ mod tests {
         let out = signature(&text);
         assert!(start.elapsed().as_secs() < 5, "{:?}", start.elapsed());
         assert_eq!(out.chars().count(), 200);
+    }
+
+    #[test]
+    fn the_budget_reasons_name_the_budget() {
+        for (reason, n) in [
+            (TOO_MANY_EXECUTIONS, MAX_EXECUTIONS),
+            (TOO_MANY_TASKS, MAX_TASKS),
+            (TOO_MANY_READS, MAX_READS),
+            (TOO_LONG, MAX_STRING),
+            (TOO_MUCH_TEXT, MAX_TEXT),
+        ] {
+            assert!(reason.contains(&format!(" {n} ")), "{reason}");
+        }
     }
 
     #[test]
@@ -1177,6 +1288,28 @@ mod tests {
     }
 
     #[test]
+    fn tasks_given_from_an_offset_keep_their_indices() {
+        let e = with_tasks(
+            execution("a", "FAILED", "w", 1.0, "r"),
+            vec![Value::object([("status", s("FAILED"))])],
+        );
+        let err = parse_execution_from(2, &e, 7).expect_err("no externalId");
+        assert_eq!(
+            err.field.as_deref(),
+            Some("executions[2].executedTasks[7].externalId")
+        );
+        let ok = with_tasks(
+            execution("a", "FAILED", "w", 1.0, "r"),
+            vec![task("load", "TIMED_OUT", Some("slow"))],
+        );
+        let f = parse_execution_from(0, &ok, 3)
+            .expect("ok")
+            .expect("grouped");
+        assert_eq!(f.signature, "load: slow");
+        assert_eq!(f.failed_task.as_deref(), Some("load"));
+    }
+
+    #[test]
     fn optional_null_fields_count_as_absent() {
         let e = Value::object([
             ("id", s("a")),
@@ -1350,7 +1483,7 @@ mod tests {
             signature: "s".into(),
             statuses: vec![("FAILED".into(), 2), ("__proto__".into(), 1)],
             count: 3,
-            execution_ids: vec!["a".into(), format!("b{SURROGATE_MARK}c")],
+            execution_ids: vec!["a".into(), "b".into()],
             example: "e\n".into(),
             failed_task: Some("t".into()),
         };
@@ -1359,10 +1492,8 @@ mod tests {
         assert_eq!(parsed["workflowExternalId"], "w\"");
         assert_eq!(parsed["statuses"]["__proto__"], 1);
         assert_eq!(parsed["count"], 3);
-        assert_eq!(
-            parsed["executionIds"][1],
-            format!("b{SURROGATE_MARK}c").as_str()
-        );
+        assert_eq!(parsed["executionIds"][1], "b");
+        assert_eq!(parsed["example"], "e\n");
         assert_eq!(parsed["failedTask"], "t");
         let keys: Vec<&str> = parsed
             .as_object()
@@ -1376,6 +1507,26 @@ mod tests {
             ..g
         };
         assert!(!none.to_json().contains("failedTask"));
+    }
+
+    #[test]
+    fn lone_surrogates_from_parsed_json_go_back_as_they_came() {
+        // An id, a reason and an example holding lone surrogates (as JSON.stringify writes them).
+        let text =
+            r#"[{"id":"a\ud800b","status":"FAILED","reasonForIncompletion":"x\udc00 \ud83d"}]"#;
+        let executions = crate::parse::parse_json(text).expect("JSON");
+        let groups = group_failures(&executions, &Value::Undefined).expect("ok");
+        let json = groups.to_json();
+        assert!(json.contains(r#""executionIds":["a\ud800b"]"#), "{json}");
+        assert!(json.contains(r#""example":"x\udc00 \ud83d""#), "{json}");
+        assert!(json.contains(r#""signature":"x\udc00 \ud83d""#), "{json}");
+        // A cut never separates a kept surrogate from its mark: it counts as one character.
+        let reason = format!("{}{SURROGATE_MARK}\u{F0005}z", "y".repeat(499));
+        assert_eq!(
+            cut(&reason, 500),
+            format!("{}{SURROGATE_MARK}\u{F0005}", "y".repeat(499))
+        );
+        assert_eq!(cut(&reason, 499), "y".repeat(499));
     }
 }
 
@@ -1575,6 +1726,11 @@ mod properties {
             prop_assert_eq!(signature(&a), before);
             prop_assert_eq!(signature(&b), after);
             prop_assert_ne!(signature(&a), signature(&b));
+        }
+
+        #[test]
+        fn collapse_is_split_whitespace_joined(text in "[ a\t\n\u{a0}\u{85}\u{2028}\u{3000}é😀\r\u{b}\u{c}x]{0,40}") {
+            prop_assert_eq!(collapse(&text), text.split_whitespace().collect::<Vec<_>>().join(" "));
         }
 
         #[test]
