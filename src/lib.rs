@@ -84,8 +84,8 @@ mod js;
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 #[cfg(target_arch = "wasm32")]
 pub use js::{
-    client_credentials_token, get_execution, is_cdf_error, list_executions, retry_execution,
-    retry_executions, wait_for_execution,
+    client_credentials_token, get_execution, group_failures, is_cdf_error, list_executions,
+    retry_execution, retry_executions, wait_for_execution,
 };
 
 /// The `x-cdp-sdk` header value: `cdf-workflow-retry:<version>`.
