@@ -5,11 +5,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { pathToFileURL } from "node:url";
-import { pkgDir, pkgEntry, withMock, project, FAILED } from "./helpers.mjs";
+import { root, pkgDir, pkgEntry, withMock, project, FAILED } from "./helpers.mjs";
 
 const { groupFailures, isCdfError, CdfError, listExecutions, getExecution } = await import(pkgEntry);
 
@@ -287,6 +287,8 @@ test("works on what listExecutions and getExecution return (mock CDF)", async ()
     assert.equal(g.failedTask, task.externalId);
     assert.ok(g.signature.startsWith(`${task.externalId}: `), g.signature);
     assert.equal(g.example, task.reasonForIncompletion.slice(0, 500));
+    // What the README quotes.
+    assert.equal(g.signature, "load-assets: Transformation sap-assets-to-cdf failed: <n> rows violate the unique constraint on externalId");
   });
 });
 
@@ -482,4 +484,33 @@ void groupFailures(list).then;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test("README groupFailures example, run as written against the mock CDF server", async () => {
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const at = readme.indexOf("<!-- example v2: groups -->");
+  assert.ok(at >= 0, "the README marks its groupFailures example");
+  const block = readme.slice(at).match(/```js\n([\s\S]*?)```/);
+  assert.ok(block, "a js block follows the marker");
+  await withMock(async (mock) => {
+    // As tests/node/readme-v2.test.mjs does: only the import, `cluster` and getAccessToken are supplied.
+    const code =
+      `const getAccessToken = async () => "demo-token";\n` +
+      block[1]
+        .replaceAll('from "cdf-workflow-retry"', `from ${JSON.stringify(pkgEntry)}`)
+        .replaceAll('cluster: "westeurope-1"', `baseUrl: ${JSON.stringify(mock.url)}`);
+    const r = await new Promise((resolve) =>
+      execFile(process.execPath, ["--input-type=module", "-e", code], { timeout: 60_000 }, (error, stdout, stderr) => resolve({ error, stdout, stderr })),
+    );
+    assert.equal(r.error, null, r.stderr);
+    const lines = r.stdout.trim().split("\n");
+    assert.ok(lines.length >= 4 && lines.length % 2 === 0, r.stdout);
+    const heads = lines.filter((_, i) => i % 2 === 0);
+    for (const line of heads) assert.match(line, /^\d+ × [\w-]+: .+ \(\d+ (FAILED|TIMED_OUT|TERMINATED)(, \d+ (FAILED|TIMED_OUT|TERMINATED))*\)$/);
+    for (const line of lines.filter((_, i) => i % 2 === 1)) assert.match(line, /^ {2}newest [0-9a-f-]{36}: /);
+    const counts = heads.map((line) => Number(line.split(" ")[0]));
+    assert.deepEqual(counts, [...counts].sort((a, b) => b - a), "largest first");
+    assert.ok(heads.includes("6 × nightly-ingest: Task load-assets failed (6 FAILED)"), r.stdout);
+    assert.ok(heads.includes("1 × hourly-sync: Workflow timed out after <n> s (1 TIMED_OUT)"), r.stdout);
+  });
 });
