@@ -532,8 +532,8 @@ test("auto-retry-worker: TRANSIENT_CAUSES replaces the default list; * retries e
 
   // "*": every failure is retried, as before this filter (TERMINATED still needs RETRY_TERMINATED).
   const every = await start(t, { WORKFLOWS: "*", MAX_PER_RUN: "100", TRANSIENT_CAUSES: "*" }, GENERATED);
-  const s3 = await every.run();
   const retryable = (await failuresAtMock(every.mock)).filter((e) => e.status !== "TERMINATED");
+  const s3 = await every.run();
   assert.equal(s3.retried, retryable.length);
   assert.deepEqual(every.retriedIds().sort(), retryable.map((e) => e.id).sort());
   assert.equal(s3.skippedBecause.notTransient, 0);
@@ -661,11 +661,12 @@ test("auto-retry-worker: the summary line's exact shape, and no secret in the ne
   const w = await start(t, { WORKFLOWS: "*", TRIGGERS: "hourly-sync-hourly", STATUS_SECRET: STATUS });
   w.mock.setOutcome(F_ASSET, { status: "FAILED", reasonForIncompletion: `Login refused for ${STATUS}` }); // its retry fails so
   const s1 = await w.run();
+  t.diagnostic(`summary line of the first run: ${w.lastLine()}`);
   await w.until([F_ASSET], "FAILED");
   w.mock.addTriggerRuns("hourly-sync-hourly", [{ fireTime: Date.now() - 1000, status: "failed", reasonForFailure: `Rate limit exceeded for ${STATUS}` }]);
   const s2 = await w.run();
   const line = w.lastLine();
-  t.diagnostic(`summary line: ${line}`);
+  t.diagnostic(`summary line of the second run: ${line}`);
   assert.deepEqual(JSON.parse(line), s2);
 
   // Keys in this order; counts are integers, times ISO strings.
