@@ -150,7 +150,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 test("auto-retry-worker: both READMEs document every variable the Worker reads, with its default", () => {
   const plan = readFileSync(join(EXAMPLE, "src", "plan.js"), "utf8");
-  const read = [...plan.matchAll(/(?:text|required)\("([A-Z_]+)"\)/g)].map((m) => m[1]);
+  const read = [...plan.matchAll(/(?:text|listText|required)\("([A-Z_]+)"\)/g)].map((m) => m[1]);
   const numbers = [...plan.matchAll(/^\s+\["([A-Z_]+)", (\d+), \d+, \d+\],/gm)].map((m) => [m[1], m[2]]);
   assert.ok(read.length === 13 && numbers.length === 7, `plan.js read as expected: ${read} / ${numbers}`);
   const secrets = ["IDP_CLIENT_ID", "IDP_CLIENT_SECRET", "STATUS_SECRET"];

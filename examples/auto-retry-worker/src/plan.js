@@ -120,8 +120,11 @@ export function readConfig(env) {
     audience,
   };
 
+  // A list setting may also be a TOML array in wrangler.toml [vars]: it arrives as a JS array.
+  const listText = (name) => (Array.isArray(env[name]) ? JSON.stringify(env[name]) : text(name));
+
   // Which failures are retried: TRANSIENT_CAUSES (a list, or "*" for every failure).
-  const causes = text("TRANSIENT_CAUSES");
+  const causes = listText("TRANSIENT_CAUSES");
   if (causes === undefined) config.transientCauses = [...DEFAULT_TRANSIENT_CAUSES];
   else {
     const parsed = parseTransientCauses(causes);
@@ -130,7 +133,7 @@ export function readConfig(env) {
   }
 
   // Whose failed trigger runs are counted: TRIGGERS (optional).
-  const triggers = text("TRIGGERS");
+  const triggers = listText("TRIGGERS");
   if (triggers === undefined) config.triggers = [];
   else {
     const parsed = parseTriggers(triggers);

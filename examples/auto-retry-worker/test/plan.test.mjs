@@ -415,6 +415,14 @@ test("TRANSIENT_CAUSES: a JSON array, or causes separated by new lines or |, or 
   assert.deepEqual(parseTransientCauses(Array.from({ length: 101 }, (_, i) => `c${i}`).join("|")), { problem: "TRANSIENT_CAUSES names at most 100 causes" });
   assert.equal(parseTransientCauses(Array.from({ length: 100 }, (_, i) => `c${i}`).join("|")).causes.length, 100);
 
+  // A TOML array in wrangler.toml [vars] arrives as an array: taken as the JSON form.
+  assert.deepEqual(readConfig({ ...ENV, TRANSIENT_CAUSES: ["timed out", "Deadlock, retry"] }).transientCauses, ["timed out", "Deadlock, retry"]);
+  assert.deepEqual(readConfig({ ...ENV, TRIGGERS: ["a,b", "c"] }).triggers, ["a,b", "c"]);
+  assert.deepEqual(configError({ ...ENV, TRANSIENT_CAUSES: [] }).problems, [
+    'TRANSIENT_CAUSES must be a JSON array of strings, or causes separated by new lines or "|", or "*"; it names no cause',
+  ]);
+  assert.equal(configError({ ...ENV, TRANSIENT_CAUSES: ["a", 1] }).problems.length, 1);
+
   // Through readConfig: unset or empty is the default; a bad one is a ConfigError without the value.
   assert.deepEqual(readConfig({ ...ENV, TRANSIENT_CAUSES: "  " }).transientCauses, [...DEFAULT_TRANSIENT_CAUSES]);
   assert.equal(readConfig({ ...ENV, TRANSIENT_CAUSES: "*" }).transientCauses, "*");
