@@ -10,7 +10,8 @@
 // STATUS_SECRET in the x-status-secret header.
 //
 // Settings: wrangler.toml [vars]; secrets with `wrangler secret put`; see README.md.
-// The decisions (window, who to retry, the cap, the summary) are pure functions in plan.js.
+// The decisions (window, which failures are transient, who to retry, the caps, the trigger counts,
+// the summary) are pure functions in plan.js.
 import { listExecutions, retryExecutions, clientCredentialsToken, groupFailures, listTriggerRuns } from "cdf-workflow-retry";
 import {
   RETRYABLE_STATUSES,
