@@ -7,6 +7,7 @@ mod api;
 mod call;
 mod client;
 mod convert;
+mod failures;
 mod guard;
 mod http;
 mod output;
@@ -96,6 +97,18 @@ pub fn client_credentials_token(
     #[wasm_bindgen(unchecked_param_type = "ClientCredentialsTokenOptions")] options: JsValue,
 ) -> JsValue {
     provider::client_credentials_token(options)
+}
+
+/// Groups executions that are neither RUNNING nor COMPLETED by workflow and
+/// failure signature (synchronous, no network); throws a `CdfError` of kind
+/// `invalid_input` for a bad argument.
+#[wasm_bindgen(js_name = groupFailures, unchecked_return_type = "FailureGroup[]")]
+pub fn group_failures(
+    #[wasm_bindgen(unchecked_param_type = "ReadonlyArray<GroupFailuresExecution>")]
+    executions: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "GroupFailuresOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    failures::group_failures(executions, options)
 }
 
 /// Whether `value` is a `CdfError` of this package (for Rust callers and the
