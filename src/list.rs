@@ -132,9 +132,10 @@ pub struct Pager<T = WorkflowExecution> {
     limit: usize,
     items: Vec<T>,
     cursor: Option<String>,
-    /// Every cursor this listing sent (or is about to send), sorted: a
-    /// `nextCursor` among them would list pages in a cycle.
-    sent: Vec<String>,
+    /// A 64-bit hash of every cursor this listing sent (or is about to send),
+    /// sorted: a `nextCursor` among them would list pages in a cycle. Hashes,
+    /// not the cursors: a server's huge cursors are not all kept.
+    sent: Vec<u64>,
     done: bool,
 }
 
@@ -190,13 +191,13 @@ impl<T> Pager<T> {
         match next_cursor {
             Some(_) if self.items.len() >= self.limit => Ok(()),
             None => Ok(()),
-            Some(next) => match self.sent.binary_search(&next) {
+            Some(next) => match self.sent.binary_search(&fnv1a(&next)) {
                 Ok(_) => Err((
                     "nextCursor".to_owned(),
                     "repeats a cursor this listing already sent",
                 )),
                 Err(at) => {
-                    self.sent.insert(at, next.clone());
+                    self.sent.insert(at, fnv1a(&next));
                     self.cursor = Some(next);
                     self.done = false;
                     Ok(())
@@ -219,6 +220,13 @@ impl<T> Pager<T> {
     pub fn into_items(self) -> Vec<T> {
         self.items
     }
+}
+
+/// FNV-1a, 64 bits: a cursor's fingerprint for the cycle check.
+fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 impl Pager<WorkflowExecution> {

@@ -289,6 +289,23 @@ impl Client {
         }
     }
 
+    /// Learns the credentials a token or sessions answer holds (`access_token`,
+    /// `items[].nonce`, when strings).
+    fn learn_credentials(&self, answer: &Value) {
+        if let Ok(mut r) = self.redactor.try_borrow_mut() {
+            if let Some(Value::String(t)) = answer.get("access_token") {
+                r.add(&Secret::new(t.as_str()));
+            }
+            if let Some(Value::Array(items)) = answer.get("items") {
+                for item in items {
+                    if let Some(Value::String(n)) = item.get("nonce") {
+                        r.add(&Secret::new(n.as_str()));
+                    }
+                }
+            }
+        }
+    }
+
     /// The secrets to hide from what this call reports.
     pub fn secrets(&self) -> std::cell::Ref<'_, Redactor> {
         self.redactor.borrow()
@@ -538,17 +555,30 @@ impl Client {
         } else {
             format!("Content-Type {content_type}")
         };
+        // The 2xx answers of the token and session requests carry credentials: a
+        // token or nonce they hold is a secret from now on (also when the answer is
+        // refused), and their text is never quoted.
+        let carries_credentials = matches!(op, Operation::GetToken | Operation::CreateSession);
         let (problem, cause) = match body {
             Body::Text(text) => match parse_json(&text) {
-                // An identity provider's 2xx answer carrying an OAuth `error` is an error
-                // answer (the error wins over an access_token beside it); not retried.
-                Some(v) if op == Operation::GetToken && v.get_present("error", true).is_some() => {
-                    let mut e =
-                        CdfError::oauth(status, &text, Some(&v), request_id, &self.secrets());
-                    e.retryable = false;
-                    return Err(Unanswered::Final(e.into()));
+                Some(v) => {
+                    if carries_credentials {
+                        self.learn_credentials(&v);
+                    }
+                    // An identity provider's 2xx answer carrying an OAuth `error` is an
+                    // error answer (the error wins over an access_token beside it); not retried.
+                    if op == Operation::GetToken && v.get_present("error", true).is_some() {
+                        let mut e =
+                            CdfError::oauth(status, &text, Some(&v), request_id, &self.secrets());
+                        e.retryable = false;
+                        return Err(Unanswered::Final(e.into()));
+                    }
+                    return Ok((v, request_id));
                 }
-                Some(v) => return Ok((v, request_id)),
+                None if carries_credentials => (
+                    format!("is not JSON ({ct}; its text is not shown: it may carry credentials)"),
+                    None,
+                ),
                 None => {
                     let shown = outside(&excerpt(&text, 400), &self.secrets(), 120);
                     (format!("is not JSON ({ct}; it began \"{shown}\")"), None)
@@ -576,7 +606,6 @@ impl Client {
         }))
     }
 
-    /// What to do after a failed request; `Ok(action)` to go on, `Err` to give up.
     /// The one driver of the request engine: performs each [`Command`] of
     /// `machine` (send a request of `routes`, ask the token provider again,
     /// tell `onRetry` and wait) and steps it with what happened, until it is

@@ -52,7 +52,7 @@ export declare class CdfError extends Error {
   kind: CdfErrorKind;
   /** Which request failed. Absent for "invalid_input" and for a .wasm that failed to load. */
   operation?: CdfOperation;
-  /** The HTTP status CDF (or the identity provider) answered with, 100 to 599: set for kind "api". */
+  /** The HTTP status CDF (or the identity provider) answered with, 100 to 999 (any status the runtime delivers): set for kind "api". */
   status?: number;
   /** `error.code` of a CDF error body (a number), or the OAuth `error` of a token answer (e.g. "invalid_client"). */
   code?: number | string;
@@ -86,7 +86,7 @@ export interface CdfInvalidInputError extends CdfError {
 /** CDF (or the identity provider) answered with an error status. */
 export interface CdfApiError extends CdfError {
   kind: "api";
-  /** The HTTP status, 100 to 599 (e.g. 400, 401, 403, 404, 429, 503). */
+  /** The HTTP status, 100 to 999 (e.g. 400, 401, 403, 404, 429, 503; Node delivers 600 to 999 as they are). */
   status: number;
   operation: CdfOperation;
 }
@@ -475,7 +475,7 @@ export type CancelExecutionOptions = ConnectionOptions & {
    * Why it is cancelled, as CDF records it: 1 to 500 characters, no NUL. Sent as
    * `{"reason": …}`; without it the body is `{}`.
    */
-  reason?: string;
+  reason?: string | undefined;
 };
 
 /**
@@ -500,9 +500,9 @@ export type ListTriggerRunsOptions = ConnectionOptions & {
    * Keep only the runs whose `status` equals this exactly, e.g. "failed" (runs that failed to
    * start an execution) or "success". Filtered by this module: the API has no such filter.
    */
-  status?: "failed" | "success" | (string & {});
+  status?: "failed" | "success" | (string & {}) | undefined;
   /** Most runs returned, counted after the `status` filter: an integer from 1 to 10000. Default 100. */
-  limit?: number;
+  limit?: number | undefined;
 };
 
 /** One run of a trigger, as CDF's trigger history lists it. */
