@@ -48,6 +48,10 @@ pub enum Operation {
     GetExecution,
     /// `POST {tokenUrl}`: the OAuth client-credentials grant of `clientCredentialsToken`.
     GetToken,
+    /// `POST /workflows/executions/{id}/cancel` (`cancelExecution`).
+    CancelExecution,
+    /// `GET /workflows/triggers/{triggerExternalId}/history` (`listTriggerRuns`).
+    ListTriggerRuns,
 }
 
 impl Operation {
@@ -59,17 +63,24 @@ impl Operation {
             Operation::ListExecutions => "listExecutions",
             Operation::GetExecution => "getExecution",
             Operation::GetToken => "getToken",
+            Operation::CancelExecution => "cancelExecution",
+            Operation::ListTriggerRuns => "listTriggerRuns",
         }
     }
 
     /// Whether the request is read-only: it sends no nonce and changes nothing,
     /// so it may be sent again after any failure that may pass (429, 502, 503,
     /// 504, a network failure, `cdf-is-auto-retryable`). The token request counts
-    /// as read-only: asking for another token is harmless.
+    /// as read-only: asking for another token is harmless; so does a cancel,
+    /// which changes nothing twice.
     pub fn is_read_only(self) -> bool {
         matches!(
             self,
-            Operation::ListExecutions | Operation::GetExecution | Operation::GetToken
+            Operation::ListExecutions
+                | Operation::GetExecution
+                | Operation::GetToken
+                | Operation::CancelExecution
+                | Operation::ListTriggerRuns
         )
     }
 
@@ -399,9 +410,14 @@ fn hint(status: u16, operation: Operation) -> &'static str {
         (403, CreateSession) => {
             " (the token lacks sessionsAcl:CREATE, or the client credentials are wrong)"
         }
-        (403, RetryExecution) => " (the token lacks workflowOrchestrationACL:WRITE)",
-        (403, ListExecutions | GetExecution) => " (the token lacks workflowOrchestrationACL:READ)",
+        (403, RetryExecution | CancelExecution) => {
+            " (the token lacks workflowOrchestrationACL:WRITE)"
+        }
+        (403, ListExecutions | GetExecution | ListTriggerRuns) => {
+            " (the token lacks workflowOrchestrationACL:READ)"
+        }
         (404, ListExecutions) => " (check project)",
+        (404, ListTriggerRuns) => " (check project and triggerExternalId)",
         (404, _) => " (check project and executionId)",
         (429, _) => " (rate limited: try again later)",
         (500..=599, _) => " (a CDF server error: try again later)",

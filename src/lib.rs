@@ -51,6 +51,7 @@
 )]
 
 pub mod batch;
+pub mod cancel;
 mod check;
 pub mod connection;
 pub mod details;
@@ -70,6 +71,7 @@ pub mod session;
 pub mod status;
 pub mod suggest;
 pub mod token;
+pub mod triggers;
 pub mod validate;
 pub mod value;
 
@@ -82,8 +84,8 @@ mod js;
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 #[cfg(target_arch = "wasm32")]
 pub use js::{
-    client_credentials_token, get_execution, is_cdf_error, list_executions, retry_execution,
-    retry_executions, wait_for_execution,
+    cancel_execution, client_credentials_token, get_execution, is_cdf_error, list_executions,
+    list_trigger_runs, retry_execution, retry_executions, wait_for_execution,
 };
 
 /// The `x-cdp-sdk` header value: `cdf-workflow-retry:<version>`.

@@ -11,6 +11,7 @@ mod guard;
 mod http;
 mod output;
 mod provider;
+mod v3;
 
 // The TypeScript declarations (options, results, CdfError, RetryEvent…) are
 // hand-written in src/js/types.d.ts and merged into index.d.ts by the build.
@@ -63,6 +64,28 @@ pub async fn retry_executions(
     #[wasm_bindgen(unchecked_param_type = "RetryExecutionsOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
     api::retry_executions(options).await
+}
+
+/// Cancels a workflow execution (version 0.3): CDF marks it `TERMINATED`;
+/// resolves to the execution as CDF answers it (checked, identity rule
+/// included). Retried by the read-only rules: cancelling changes nothing twice.
+/// Source: `POST /api/v1/projects/{project}/workflows/executions/{executionId}/cancel`.
+#[wasm_bindgen(js_name = cancelExecution, unchecked_return_type = "WorkflowExecution")]
+pub async fn cancel_execution(
+    #[wasm_bindgen(unchecked_param_type = "CancelExecutionOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    v3::cancel_execution(options).await
+}
+
+/// Lists a trigger's runs, newest first, following `nextCursor` until `limit`
+/// runs (default 100, at most 10000; counted after the `status` filter) are
+/// collected (version 0.3).
+/// Source: `GET /api/v1/projects/{project}/workflows/triggers/{triggerExternalId}/history`.
+#[wasm_bindgen(js_name = listTriggerRuns, unchecked_return_type = "TriggerRun[]")]
+pub async fn list_trigger_runs(
+    #[wasm_bindgen(unchecked_param_type = "ListTriggerRunsOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    v3::list_trigger_runs(options).await
 }
 
 /// A token provider for the OAuth 2.0 client-credentials grant (RFC 6749

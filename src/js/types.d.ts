@@ -25,7 +25,14 @@ export type TaskStatus =
   | "SKIPPED";
 
 /** The request an error or a retry event is about. */
-export type CdfOperation = "createSession" | "retryExecution" | "listExecutions" | "getExecution" | "getToken";
+export type CdfOperation =
+  | "createSession"
+  | "retryExecution"
+  | "listExecutions"
+  | "getExecution"
+  | "getToken"
+  | "cancelExecution"
+  | "listTriggerRuns";
 
 /** What went wrong: the discriminant of {@link CdfErrorUnion}. */
 export type CdfErrorKind = "invalid_input" | "api" | "network" | "timeout" | "aborted" | "invalid_response";
@@ -457,3 +464,71 @@ export interface ClientCredentialsTokenOptions {
  * request between concurrent callers, and rejects with a {@link CdfError} of operation "getToken".
  */
 export declare function clientCredentialsToken(options: ClientCredentialsTokenOptions): TokenProvider;
+
+// ---- cancelExecution and listTriggerRuns (version 0.3) -------------------------------------
+
+/** Options of {@link cancelExecution}: the {@link ConnectionOptions}, the execution and a reason. */
+export type CancelExecutionOptions = ConnectionOptions & {
+  /** The execution to cancel: a hyphenated UUID, 36 characters, any case (sent lower-case). */
+  executionId: string;
+  /**
+   * Why it is cancelled, as CDF records it: 1 to 500 characters, no NUL. Sent as
+   * `{"reason": …}`; without it the body is `{}`.
+   */
+  reason?: string;
+};
+
+/**
+ * Cancels a workflow execution (POST …/workflows/executions/{executionId}/cancel): CDF marks it
+ * TERMINATED. Tasks already running in a function or transformation may still run to their end,
+ * and nothing they wrote is undone. Resolves to the execution as CDF answers it (checked like the
+ * retry's answer, its `id` the requested one). Cancelling an execution that already ended passes
+ * on whatever CDF answers (a 2xx answer checked and returned, an error status as kind "api").
+ * Retried by the read-only rules (429, 502, 503, 504, network, `cdf-is-auto-retryable`; a 401
+ * asks a token provider again); errors have `operation: "cancelExecution"`.
+ */
+export declare function cancelExecution(options: CancelExecutionOptions): Promise<WorkflowExecution>;
+
+/** Options of {@link listTriggerRuns}: the {@link ConnectionOptions}, the trigger and what to keep. */
+export type ListTriggerRunsOptions = ConnectionOptions & {
+  /**
+   * The trigger's external id: 1 to 255 characters, no leading or trailing white space, no NUL
+   * (and not "." or "..", which a URL path cannot carry); percent-encoded in the path.
+   */
+  triggerExternalId: string;
+  /**
+   * Keep only the runs whose `status` equals this exactly, e.g. "failed" (runs that failed to
+   * start an execution) or "success". Filtered by this module: the API has no such filter.
+   */
+  status?: "failed" | "success" | (string & {});
+  /** Most runs returned, counted after the `status` filter: an integer from 1 to 10000. Default 100. */
+  limit?: number;
+};
+
+/** One run of a trigger, as CDF's trigger history lists it. */
+export interface TriggerRun {
+  /** The trigger's external id. */
+  externalId: string;
+  /** When the trigger fired, in milliseconds since the Unix epoch. */
+  fireTime: number;
+  /** The workflow the trigger runs. */
+  workflowExternalId: string;
+  /** The workflow version the trigger runs. */
+  workflowVersion: string;
+  /** "success" or "failed"; unknown values passed through. */
+  status: "success" | "failed" | (string & {});
+  /** The execution the run started; absent when none started. */
+  workflowExecutionId?: string;
+  /** Why the run failed to start an execution. */
+  reasonForFailure?: string;
+}
+
+/**
+ * Lists a trigger's runs, newest first as CDF returns them
+ * (GET …/workflows/triggers/{triggerExternalId}/history?limit=…&cursor=…), following `nextCursor`
+ * until `limit` runs are collected (page size min(1000, remaining)) or no cursor is left; a cursor
+ * this call already sent rejects with kind "invalid_response", `field: "nextCursor"`. Each run is
+ * checked (`field` such as `items[3].fireTime`, the index counting runs received across pages).
+ * Read-only retry rules; errors have `operation: "listTriggerRuns"`.
+ */
+export declare function listTriggerRuns(options: ListTriggerRunsOptions): Promise<TriggerRun[]>;

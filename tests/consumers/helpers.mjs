@@ -265,4 +265,7 @@ export function assertV2Summary(text, logs = []) {
   assert.ok(summary.retried >= 1, text);
   assert.ok(["COMPLETED", "FAILED"].includes(summary.final), text);
   assert.equal(summary.viaProvider, 1, text);
+  assert.equal(summary.cancelled, "TERMINATED", text);
+  assert.ok(summary.failedRuns >= 1, text);
+  assert.equal(summary.failedRunsAllFailed, true, text);
 }

@@ -109,6 +109,27 @@ test("worker: POST /executions/{id}/retry in workerd", async (t) => {
   assert.equal(garbled.body.error.kind, "invalid_response");
 });
 
+test("worker: POST /executions/{id}/cancel in workerd (cancelExecution, 0.3)", async (t) => {
+  const mock = await startMockServer({ quiet: true });
+  t.after(() => mock.close());
+  const project = uniqueProject("worker-cancel");
+  const call = await startWorker(t, { CDF_PROJECT: project, CDF_BASE_URL: mock.url, CDF_TOKEN: TOKEN });
+  const RUNNING_ID = "55555555-5555-4555-8555-555555555555";
+  const ok = await call("POST", `/executions/${RUNNING_ID}/cancel`);
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  assert.equal(ok.body.id, RUNNING_ID);
+  assert.equal(ok.body.status, "TERMINATED");
+  const ended = await call("POST", `/executions/${COMPLETED_ID}/cancel`);
+  assert.equal(ended.status, 400);
+  assert.equal(ended.body.error.kind, "api");
+  assert.equal(ended.body.error.operation, "cancelExecution");
+  const bad = await call("POST", "/executions/not-a-uuid/cancel");
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body.error.field, "executionId");
+  const log = await fetch(`${mock.url}/_mock/projects/${project}/log?op=cancel`).then((r) => r.json());
+  assert.equal(log.requests.length, 2, "two cancel requests reached CDF; the bad id none");
+});
+
 test("worker: a configuration error is a 500, not the caller's fault", async (t) => {
   const call = await startWorker(t, { CDF_PROJECT: "my-project", CDF_CLUSTER: "westeurope-1" }); // no CDF_TOKEN
   const r = await call("POST", `/executions/${FAILED_ID}/retry`);

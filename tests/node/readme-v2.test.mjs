@@ -83,3 +83,21 @@ test("README clientCredentialsToken example", async () => {
     assert.ok(!bad.stderr.includes("wrong-secret-value"));
   });
 });
+
+test("README cancelExecution example", async () => {
+  await withMock(async (mock) => {
+    const r = await run("cancel", mock);
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim(), "55555555-5555-4555-8555-555555555555 TERMINATED");
+  });
+});
+
+test("README listTriggerRuns example", async () => {
+  await withMock(async (mock) => {
+    const r = await run("trigger-runs", mock);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split("\n");
+    assert.ok(lines.length >= 1, r.stdout);
+    for (const line of lines) assert.match(line, /^\d{4}-\d\d-\d\dT[\d:.]+Z \S/, line);
+  });
+});

@@ -1,6 +1,7 @@
 // A Cloudflare Worker that retries CDF workflow executions:
 //
-//   POST /executions/{executionId}/retry  →  200 with the execution as JSON
+//   POST /executions/{executionId}/retry   →  200 with the execution as JSON
+//   POST /executions/{executionId}/cancel  →  200 with the cancelled (TERMINATED) execution
 //
 // Configuration (wrangler.toml [vars] and `wrangler secret put`):
 //   CDF_PROJECT                        the CDF project
@@ -11,32 +12,36 @@
 //
 // Errors answer {"error":{kind,message,status,requestId,field,retryable,attempts,operation}}
 // with the HTTP status chosen by httpStatusOf() below.
-import { retryExecution, isCdfError } from "cdf-workflow-retry";
+import { retryExecution, cancelExecution, isCdfError } from "cdf-workflow-retry";
 
-const ROUTE = /^\/executions\/([^/]+)\/retry\/?$/;
+const ROUTE = /^\/executions\/([^/]+)\/(retry|cancel)\/?$/;
 
 export default {
   async fetch(request, env) {
     const match = ROUTE.exec(new URL(request.url).pathname);
     if (!match) {
-      return json(404, { error: { kind: "not_found", message: "Not found: use POST /executions/{id}/retry" } });
+      return json(404, { error: { kind: "not_found", message: "Not found: use POST /executions/{id}/retry or /cancel" } });
     }
     if (request.method !== "POST") {
       return json(405, { error: { kind: "method_not_allowed", message: "Use POST" } }, { Allow: "POST" });
     }
+    const connection = {
+      project: env.CDF_PROJECT,
+      cluster: env.CDF_CLUSTER || undefined,
+      baseUrl: env.CDF_BASE_URL || undefined,
+      token: env.CDF_TOKEN,
+      executionId: match[1], // the library validates it: a UUID, or a 400 invalid_input
+      signal: request.signal,
+      appName: "cdf-workflow-retry-worker",
+    };
     try {
+      if (match[2] === "cancel") return json(200, await cancelExecution(connection));
       const execution = await retryExecution({
-        project: env.CDF_PROJECT,
-        cluster: env.CDF_CLUSTER || undefined,
-        baseUrl: env.CDF_BASE_URL || undefined,
-        token: env.CDF_TOKEN,
-        executionId: match[1], // the library validates it: a UUID, or a 400 invalid_input
+        ...connection,
         clientCredentials:
           env.CDF_CLIENT_ID || env.CDF_CLIENT_SECRET
             ? { clientId: env.CDF_CLIENT_ID ?? "", clientSecret: env.CDF_CLIENT_SECRET ?? "" }
             : undefined,
-        signal: request.signal,
-        appName: "cdf-workflow-retry-worker",
       });
       return json(200, execution);
     } catch (e) {
