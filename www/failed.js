@@ -289,6 +289,7 @@ function render(items, filter) {
 
 /** The project or endpoint changed: the list shown belongs to the old one. */
 function invalidate() {
+  clearTriggerRuns(); // the trigger panel reads the connection at each call
   if (batchController || following) return; // those calls keep their own connection
   if (listController) {
     listController.abort(new DOMException("The project changed", "AbortError"));
@@ -298,7 +299,6 @@ function invalidate() {
     clearList();
     say("The connection changed: press Show failed executions to list that project's executions.");
   }
-  clearTriggerRuns();
   updateControls();
 }
 
