@@ -56,6 +56,7 @@ mod check;
 pub mod connection;
 pub mod details;
 pub mod endpoint;
+pub mod engine;
 pub mod error;
 pub mod execution;
 mod fields;
