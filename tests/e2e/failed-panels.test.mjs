@@ -131,6 +131,15 @@ const focused = (page) =>
     return { id: el?.id ?? "", cls: el?.className ?? "", text: el?.textContent?.trim() ?? "", row: el?.closest("tr")?.dataset.id ?? null, group: el?.closest("li.group")?.dataset.key ?? null };
   });
 
+/**
+ * The focus once a dialog's close event has run (it is dispatched after the dialog closes, and the
+ * page moves the focus in it): waits until `check(focused)` holds, then returns what has the focus.
+ */
+async function focusAfterClose(page, check, what) {
+  await until(async () => check(await focused(page)), { timeoutMs: 3000, what: `the focus: ${what}` }).catch(() => {});
+  return focused(page);
+}
+
 async function assertAccessible(page, state) {
   assert.deepEqual(await axeViolations(page), [], `axe-core finds no violation (${state})`);
 }
@@ -357,8 +366,8 @@ describe("demo page: why they failed, cancel, trigger runs", () => {
     await docShot(page, "failed-11-cancel-confirm.png");
     await page.keyboard.press("Escape");
     assert.equal(await isOpen(), false, "Escape declines");
-    assert.equal((await focused(page)).row, RUNNING_ID, "the focus is back on the row");
-    assert.equal((await focused(page)).cls, "small cancel-button");
+    let f = await focusAfterClose(page, (x) => x.row === RUNNING_ID, "back on the row");
+    assert.deepEqual([f.row, f.cls], [RUNNING_ID, "small cancel-button"], "the focus is back on the row's Cancel");
     await cancelButton.click();
     await page.click("#cancel-keep");
     assert.equal(await isOpen(), false, "Keep it running declines");
@@ -377,7 +386,8 @@ describe("demo page: why they failed, cancel, trigger runs", () => {
     assert.equal(await row(page, RUNNING_ID).locator(".result-cell").innerText(), `Cancelled: now TERMINATED (${reason}). Tasks already running may still run to their end.`);
     assert.equal(await cancelButton.isHidden(), true, "no Cancel for a TERMINATED execution");
     assert.equal(await row(page, RUNNING_ID).locator("input.select").isDisabled(), false, "it can be retried now");
-    assert.equal((await focused(page)).row, RUNNING_ID, "the focus is on the row (its Tasks button)");
+    f = await focusAfterClose(page, (x) => x.cls === "small tasks-button", "the row's Tasks");
+    assert.deepEqual([f.row, f.cls], [RUNNING_ID, "small tasks-button"], "the focus is on the row (its Tasks button: Cancel is gone)");
     assert.match(await page.locator("#failed-status").innerText(), /^Cancelled: nightly-ingest execution 55555555… is now TERMINATED\./);
     const cancels = (await mockLog(demo, project)).filter((r) => r.op === "cancel");
     assert.equal(cancels.length, 1, "one cancel request");
@@ -449,7 +459,7 @@ describe("demo page: why they failed, cancel, trigger runs", () => {
     await page.click("#cancel-confirm");
     await page.locator("#cancel-error h3", { hasText: "HTTP 401" }).waitFor({ timeout: 10_000 });
     await page.click("#cancel-keep");
-    assert.equal((await focused(page)).id, "token", "the focus goes to the token field");
+    assert.equal((await focusAfterClose(page, (x) => x.id === "token", "the token field")).id, "token", "the focus goes to the token field");
     assert.equal(await page.getAttribute("#token", "aria-invalid"), "true");
     await assertClean(session, "expired-token");
   });
@@ -595,7 +605,8 @@ describe("demo page: why they failed, cancel, trigger runs", () => {
     await page.keyboard.type("by keyboard");
     await page.keyboard.press("Escape");
     assert.equal(await page.locator("#cancel-dialog").evaluate((d) => d.open), false);
-    assert.equal((await focused(page)).cls, "small cancel-button", "back on the row's Cancel");
+    f = await focusAfterClose(page, (x) => x.cls === "small cancel-button", "the row's Cancel");
+    assert.deepEqual([f.row, f.cls], [RUNNING_ID, "small cancel-button"], "back on the row's Cancel");
     assert.deepEqual((await mockLog(demo, project)).filter((r) => r.op === "cancel"), []);
     await page.keyboard.press("Enter");
     await tab(true);
@@ -604,7 +615,8 @@ describe("demo page: why they failed, cancel, trigger runs", () => {
     await page.keyboard.press("Enter");
     await row(page, RUNNING_ID).and(page.locator('[data-state="run-cancelled"]')).waitFor({ timeout: 10_000 });
     assert.deepEqual(JSON.parse((await mockLog(demo, project)).filter((r) => r.op === "cancel")[0].body), { reason: "by keyboard" });
-    assert.equal((await focused(page)).row, RUNNING_ID, "the focus is back on the row");
+    f = await focusAfterClose(page, (x) => x.cls === "small tasks-button", "the row's Tasks");
+    assert.deepEqual([f.row, f.cls], [RUNNING_ID, "small tasks-button"], "the focus is back on the row");
 
     // The trigger form: Tab from the id to its button, Enter lists.
     await page.focus("#trigger-id");
