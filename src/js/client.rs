@@ -17,6 +17,7 @@ use super::convert::Snapshot;
 use super::guard::{CallGuard, Stop};
 use super::http::{describe_thrown, send, Answer, Body, Method, SendError, Target};
 use super::output;
+use crate::calls::{HttpMethod, Target as Route};
 use crate::connection::Connection;
 use crate::endpoint::{retry_url, sessions_url};
 use crate::engine::{Clock, Command, Ended, Event, Exchange, Request};
@@ -584,7 +585,7 @@ impl Client {
     pub async fn drive(
         &mut self,
         machine: &mut Exchange,
-        routes: &Routes<'_>,
+        routes: &Route,
         ledger: &RefCell<NonceLedger>,
     ) -> Result<(Value, Option<String>), Failure> {
         let mut event = Event::Start;
@@ -606,7 +607,8 @@ impl Client {
                         self.learn(nonce);
                     }
                     let op = machine.operation_of(&request);
-                    let (method, url, body) = routes.resolve(&request, &self.origin, &self.project);
+                    let (method, url, body) =
+                        resolve(routes, &request, &self.origin, &self.project);
                     match self.send_once(op, method, &url, body.as_deref()).await {
                         Ok((answer, request_id)) => Event::Answered(answer, request_id),
                         Err(Unanswered::Final(f)) => return Err(f),
@@ -674,8 +676,16 @@ impl Client {
         body: Option<&str>,
     ) -> Result<(Value, Option<String>), Failure> {
         let mut machine = Exchange::read_only(op, self.max_retries, self.provider.is_some());
-        let routes = Routes::Plain { method, url, body };
-        self.drive(&mut machine, &routes, &RefCell::default()).await
+        let method = match method {
+            Method::Get => HttpMethod::Get,
+            Method::Post => HttpMethod::Post,
+        };
+        let target = Route::Plain {
+            method,
+            url: url.to_owned(),
+            body: body.map(str::to_owned),
+        };
+        self.drive(&mut machine, &target, &RefCell::default()).await
     }
 
     /// Whether this call has a token provider.
@@ -689,54 +699,35 @@ impl Client {
     }
 }
 
-/// Where the engine's requests go: the one request of a read-only plan, or
-/// the session and retry requests of one execution's retry.
-pub enum Routes<'a> {
-    /// A read-only plan's request.
-    Plain {
-        /// `GET` or `POST`.
-        method: Method,
-        /// The full URL.
-        url: &'a str,
-        /// The JSON (or form) body.
-        body: Option<&'a str>,
-    },
-    /// `POST /sessions` with `session_body`, and `POST …/{execution_id}/retry`.
-    Retry {
-        /// The execution to retry (lower case).
-        execution_id: &'a str,
-        /// The sessions request's body (token exchange or client credentials).
-        session_body: &'a str,
-    },
-}
-
-impl Routes<'_> {
-    /// The method, URL and body of `request`.
-    fn resolve(
-        &self,
-        request: &Request,
-        origin: &str,
-        project: &str,
-    ) -> (Method, String, Option<String>) {
-        match (self, request) {
-            (Routes::Plain { method, url, body }, _) => {
-                (*method, (*url).to_owned(), body.map(str::to_owned))
-            }
-            (Routes::Retry { session_body, .. }, Request::Session) => (
-                Method::Post,
-                sessions_url(origin, project),
-                Some((*session_body).to_owned()),
-            ),
-            (Routes::Retry { execution_id, .. }, Request::Retry(nonce)) => (
-                Method::Post,
-                retry_url(origin, project, execution_id),
-                Some(RetryBody::new(nonce.expose()).to_json()),
-            ),
-            // A retry plan sends no plain request; were it asked to, the retry URL
-            // without a body is refused by CDF, never sent a nonce.
-            (Routes::Retry { execution_id, .. }, Request::Plain) => {
-                (Method::Post, retry_url(origin, project, execution_id), None)
-            }
+/// The method, URL and body of the engine's `request` to `target`.
+fn resolve(
+    target: &Route,
+    request: &Request,
+    origin: &str,
+    project: &str,
+) -> (Method, String, Option<String>) {
+    match (target, request) {
+        (Route::Plain { method, url, body }, _) => {
+            let method = match method {
+                HttpMethod::Get => Method::Get,
+                HttpMethod::Post => Method::Post,
+            };
+            (method, url.clone(), body.clone())
+        }
+        (Route::Retry { session_body, .. }, Request::Session) => (
+            Method::Post,
+            sessions_url(origin, project),
+            Some(session_body.clone()),
+        ),
+        (Route::Retry { execution_id, .. }, Request::Retry(nonce)) => (
+            Method::Post,
+            retry_url(origin, project, execution_id),
+            Some(RetryBody::new(nonce.expose()).to_json()),
+        ),
+        // A retry plan sends no plain request; were it asked to, the retry URL
+        // without a body is refused by CDF, never sent a nonce.
+        (Route::Retry { execution_id, .. }, Request::Plain) => {
+            (Method::Post, retry_url(origin, project, execution_id), None)
         }
     }
 }

@@ -92,9 +92,10 @@ fn refuse(field: &str, reason: &str, cause: Option<JsValue>) -> Refusal {
 /// Reads `options` once: keys, then each known key's value. A key that
 /// `check` refuses (unknown, or refused on purpose) with a value other than
 /// `undefined` is refused before anything is converted.
+#[inline(never)]
 pub fn snapshot(
     options: &JsValue,
-    check: impl Fn(&str) -> Result<(), CdfError>,
+    check: &dyn Fn(&str) -> Result<(), CdfError>,
 ) -> Result<Snapshot, Refusal> {
     let read = read_options(options).unwrap_or(JsValue::NULL);
     if !read.is_object() {
