@@ -6,14 +6,14 @@
 //! `status` option filters runs in the module (the API has no such filter),
 //! and `limit` counts the runs returned, after that filter.
 
-use crate::check::{self, item};
+use crate::check;
 use crate::connection::{parse_call, CallSpec, Connection};
 use crate::error::CdfError;
 use crate::execution::Fault;
 use crate::fields::{bad, integer, string};
 use crate::filter::{DEFAULT_LIMIT, MAX_LIMIT};
 use crate::json::{unmark, ObjectWriter, ToJson};
-use crate::list::PageRequest;
+use crate::list::{check_page_of, Page, PageRequest};
 use crate::options::DEFAULT_TIMEOUT_MS;
 use crate::validate;
 use crate::value::Value;
@@ -157,38 +157,25 @@ impl ToJson for TriggerRun {
     }
 }
 
-/// One checked history page: its runs, and the next cursor (absent, `null`
-/// or `""`: none).
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunsPage {
-    /// The page's runs, in the answer's order.
-    pub items: Vec<TriggerRun>,
-    /// The cursor of the next page.
-    pub next_cursor: Option<String>,
-}
+/// One checked history page: its runs, and the next cursor.
+pub type RunsPage = Page<TriggerRun>;
 
-/// Checks a 2xx history page; faults name `items[offset + i].field`, the
-/// index counting the runs received across all pages.
+/// Checks a 2xx history page as [`check_page_of`] does; faults name
+/// `items[offset + i].field`, the index counting the runs received across all
+/// pages. A `nextCursor` holding a lone surrogate cannot go into a URL: a fault.
 pub fn check_runs_page(body: &Value, offset: usize) -> Result<RunsPage, Fault> {
-    if !matches!(body, Value::Object(_)) {
-        return Err(("body".to_owned(), "is not a JSON object"));
-    }
-    let items = check::field(body, "", "items", |v, field| {
-        check::array(v, field)?
-            .iter()
-            .enumerate()
-            .map(|(i, run)| check_run(run, &item("items", offset.saturating_add(i))))
-            .collect::<Result<Vec<_>, _>>()
-    })?;
-    let next_cursor =
-        check::optional(body, "", "nextCursor", check::string)?.filter(|c| !c.is_empty());
-    if next_cursor.as_deref().is_some_and(|c| unmark(c).is_none()) {
+    let page = check_page_of(body, offset, check_run)?;
+    if page
+        .next_cursor
+        .as_deref()
+        .is_some_and(|c| unmark(c).is_none())
+    {
         return Err((
             "nextCursor".to_owned(),
             "is not well-formed Unicode (a lone surrogate), which a URL cannot carry",
         ));
     }
-    Ok(RunsPage { items, next_cursor })
+    Ok(page)
 }
 
 fn check_run(run: &Value, at: &str) -> Result<TriggerRun, Fault> {

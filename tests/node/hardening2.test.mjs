@@ -6,7 +6,7 @@ import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { startMockServer } from "../mock/server.mjs";
-import { pkgEntry, isCdfError, project, rejection, errorTexts, FAILED, TIMED_OUT, TERMINATED, COMPLETED } from "./helpers.mjs";
+import { pkgEntry, isCdfError, project, rejection, errorTexts, FAILED, TIMED_OUT, TERMINATED, COMPLETED, mockContext } from "./helpers.mjs";
 
 const lib = await import(pkgEntry);
 const TOKEN = "test-token-hardening2";
@@ -17,23 +17,7 @@ before(async () => {
 });
 after(() => server?.close());
 
-function ctx(tag) {
-  const p = project(tag);
-  const c = (method, path, body) => {
-    const a = server.control(method, path, body);
-    if (a.status >= 400) throw new Error(`mock control ${method} ${path}: ${a.status} ${JSON.stringify(a.body)}`);
-    return a.body;
-  };
-  const base = `/projects/${p}`;
-  return {
-    p,
-    conn: (extra = {}) => ({ project: p, baseUrl: server.url, token: TOKEN, ...extra }),
-    script: (steps) => c("POST", `${base}/script`, steps),
-    log: (op) => c("GET", `${base}/log${op ? `?op=${op}` : ""}`).requests,
-    mintNonce: () => c("POST", `${base}/nonce`, {}).nonce,
-    tokenUrl: `${server.url}/oauth2/${p}/token`,
-  };
-}
+const ctx = (tag) => mockContext(server, tag, TOKEN);
 
 /** A raw HTTP server; `handler(req, res, body, n)`; resolves to { url, requests, close }. */
 async function rawServer(handler) {
