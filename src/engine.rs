@@ -722,4 +722,33 @@ mod tests {
             "a new session comes next"
         );
     }
+
+    #[test]
+    fn redirects_are_never_followed_nor_resent() {
+        for code in [301, 302, 303, 307, 308] {
+            let mut ledger = NonceLedger::default();
+            let mut m = Exchange::retry(None, 3, true);
+            let c = run(
+                &mut m,
+                &mut ledger,
+                vec![
+                    Event::Start,
+                    session("n"),
+                    status(Operation::RetryExecution, code),
+                ],
+            );
+            assert!(
+                matches!(c[2], Command::Done(Err(Ended::LastFailure(_)))),
+                "{code}"
+            );
+            let mut m = Exchange::read_only(Operation::ListExecutions, 3, true);
+            let c = run(
+                &mut m,
+                &mut ledger,
+                vec![Event::Start, status(Operation::ListExecutions, code)],
+            );
+            assert!(matches!(c[1], Command::Done(Err(_))), "{code}");
+            assert_eq!(ledger.len(), 1, "the one nonce, sent once");
+        }
+    }
 }
