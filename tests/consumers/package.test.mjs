@@ -45,5 +45,7 @@ test("package: npm pack ./pkg gives a publishable tarball", async () => {
   const readme = readFileSync(join(PKG, "README.md"), "utf8");
   assert.match(readme, /^# cdf-workflow-retry/m);
   assert.match(readme, /^## Install and use in each runtime$/m);
+  assert.match(readme, /^## Guide$/m);
+  assert.match(readme, /^## Contents$/m);
   assert.match(readFileSync(join(PKG, "cli.js"), "utf8"), /^#!\/usr\/bin\/env node\n/);
 });
