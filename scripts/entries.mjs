@@ -14,11 +14,20 @@
 //               import() on the first call, so bundlers split them off
 //   node.js     reads the .wasm from disk on the first call (no top-level await: require(esm) works)
 //   workerd.js  the runtime's compiled module, instantiated on the first call
+//
+// A synchronous function (SYNCHRONOUS: groupFailures) returns its result or throws. Node and
+// workerd instantiate the module synchronously on its first call, so it just works there (a
+// load failure is thrown, as the same CdfError of kind "network"). A browser cannot load the
+// .wasm synchronously: before the module has loaded, lazy.js throws a CdfError of kind
+// "network" (retryable: true, attempts: 0, no operation) saying so, and starts the load, so
+// the same call works once any call of the package has settled.
 
 /** Functions of the glue that return something synchronously: wrapped as a lazy provider. */
 export const PROVIDER_FACTORIES = new Set(["clientCredentialsToken"]);
 /** Exports of the glue the entries never re-export (errors.js provides them). */
 export const FROM_ERRORS = new Set(["isCdfError", "CdfError"]);
+/** Functions of the glue that return their result (or throw) instead of a promise. */
+export const SYNCHRONOUS = new Set(["groupFailures"]);
 
 /** The first parameter's name in a parameter list such as "options" or "a, b". */
 function first(params) {
@@ -35,7 +44,12 @@ function wrappers(functions) {
   const out = [];
   for (const { name, params } of functions) {
     if (FROM_ERRORS.has(name)) continue;
-    if (PROVIDER_FACTORIES.has(name)) {
+    if (SYNCHRONOUS.has(name)) {
+      out.push(`/** See index.d.ts. Synchronous: returns the result or throws a CdfError. */
+export function ${name}(${params}) {
+  return callSync("${name}", (glue) => glue.${name}(${params}));
+}`);
+    } else if (PROVIDER_FACTORIES.has(name)) {
       out.push(`/** See index.d.ts. Returns the provider at once; the module loads on the provider's first call. */
 export function ${name}(${params}) {
   const copied = copyOptions(${first(params)});
@@ -155,6 +169,7 @@ async function instantiateNow() {
 
 let glueModule; // the glue, once instantiated
 let loading; // the load in flight, shared by concurrent first calls: { promise, waits }
+let lastLoadError; // why the last load failed, until one succeeds (for callSync's message)
 
 /** The load of the glue in flight (or a new one): a failed load is forgotten, so the next call tries again. */
 function load() {
@@ -167,10 +182,12 @@ function load() {
     attempt.promise = instantiate().then(
       (glue) => {
         glueModule = glue;
+        lastLoadError = undefined;
         settled();
         return glue;
       },
       (e) => {
+        lastLoadError = e;
         settled();
         throw e;
       },
@@ -287,6 +304,24 @@ function call(f, options) {
     .then(f);
 }
 
+/**
+ * Runs \`f(glue)\` now when the module is loaded. Otherwise it starts the load (or joins the one
+ * in flight) and throws: a browser cannot load the .wasm synchronously. \`name\` is the function's.
+ */
+function callSync(name, f) {
+  if (glueModule !== undefined) return f(glueModule);
+  const failed = lastLoadError;
+  load().promise.catch(() => {}); // its outcome is for the next call
+  const error = new CdfError(
+    \`\${name} is synchronous and needs the WebAssembly module of cdf-workflow-retry, which a browser loads asynchronously: it is not loaded yet, and is loading now. Call \${name} again once any other call of the package has settled (for example after await listExecutions(…)).\${failed === undefined ? "" : \` The last attempt to load it failed: \${failed.message}\`}\`,
+    failed === undefined ? undefined : { cause: failed },
+  );
+  error.kind = "network";
+  error.retryable = true;
+  error.attempts = 0;
+  throw error;
+}
+
 ${wrappers(functions)}
 `;
 }
@@ -315,28 +350,36 @@ export { CdfError, isCdfError } from "./errors.js";
 ${SHARED}
 let loaded = false;
 
-/** The glue, instantiated on first use; a failure is not remembered (the next call tries again). */
-function load() {
+/** The glue, instantiated on first use, or a thrown load error; a failure is not remembered (the next call tries again). */
+function loadSync() {
   if (!loaded) {
     const url = new URL("./${wasm}", import.meta.url);
     let bytes;
     try {
       bytes = readFileSync(url);
     } catch (e) {
-      return Promise.reject(loadError(\`Could not read the WebAssembly module \${fileURLToPath(url)} (\${describeError(e)}).\`, e));
+      throw loadError(\`Could not read the WebAssembly module \${fileURLToPath(url)} (\${describeError(e)}).\`, e);
     }
     try {
       glue.initSync({ module: bytes });
     } catch (e) {
-      return Promise.reject(loadError(\`Could not instantiate the WebAssembly module \${fileURLToPath(url)} (\${describeError(e)}).\`, e));
+      throw loadError(\`Could not instantiate the WebAssembly module \${fileURLToPath(url)} (\${describeError(e)}).\`, e);
     }
     loaded = true;
   }
-  return Promise.resolve(glue);
+  return glue;
 }
 
 function call(f) {
-  return load().then(f);
+  try {
+    return Promise.resolve(loadSync()).then(f);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+function callSync(name, f) {
+  return f(loadSync());
 }
 
 ${wrappers(functions)}
@@ -356,21 +399,29 @@ export { CdfError, isCdfError } from "./errors.js";
 ${SHARED}
 let loaded = false;
 
-/** The glue, instantiated on first use; a failure is not remembered (the next call tries again). */
-function load() {
+/** The glue, instantiated on first use, or a thrown load error; a failure is not remembered (the next call tries again). */
+function loadSync() {
   if (!loaded) {
     try {
       glue.initSync({ module: wasm });
     } catch (e) {
-      return Promise.reject(loadError(\`Could not instantiate the WebAssembly module ${wasm} (\${describeError(e)}).\`, e));
+      throw loadError(\`Could not instantiate the WebAssembly module ${wasm} (\${describeError(e)}).\`, e);
     }
     loaded = true;
   }
-  return Promise.resolve(glue);
+  return glue;
 }
 
 function call(f) {
-  return load().then(f);
+  try {
+    return Promise.resolve(loadSync()).then(f);
+  } catch (e) {
+    return Promise.reject(e);
+  }
+}
+
+function callSync(name, f) {
+  return f(loadSync());
 }
 
 ${wrappers(functions)}

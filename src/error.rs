@@ -105,6 +105,11 @@ const MAX_API_MESSAGE: usize = 300;
 const MAX_EXCERPT: usize = 160;
 /// Longest OAuth `error` code kept.
 const MAX_OAUTH_CODE: usize = 100;
+/// Most keys of a CDF or OAuth error object kept in `extra` (the first ones, in
+/// the answer's order): a hostile answer's thousands of keys cost no more.
+const MAX_EXTRA_KEYS: usize = 100;
+/// Most entries of `missing` and `duplicated` kept (CDF lists at most 1000).
+const MAX_LISTED: usize = 1000;
 /// Longest status shown in a wait's timeout message.
 const MAX_STATUS: usize = 40;
 
@@ -259,11 +264,12 @@ impl CdfError {
                         ("message", Value::String(m)) => message = Some(m.clone()),
                         ("code", Value::Number(n)) => e.code = Some(*n),
                         ("missing", v) if is_object_list(v) => {
-                            e.missing = Some(redact_value(v, redactor))
+                            e.missing = Some(redact_value(&first_listed(v), redactor))
                         }
                         ("duplicated", v) if is_object_list(v) => {
-                            e.duplicated = Some(redact_value(v, redactor))
+                            e.duplicated = Some(redact_value(&first_listed(v), redactor))
                         }
+                        _ if extra.len() >= MAX_EXTRA_KEYS => {}
                         (k, v) => extra.push((redact_str(k, redactor), redact_value(v, redactor))),
                     }
                 }
@@ -323,6 +329,7 @@ impl CdfError {
                         ("error_description", Value::String(d)) => {
                             description = Some(outside(d, redactor, MAX_API_MESSAGE))
                         }
+                        _ if extra.len() >= MAX_EXTRA_KEYS => {}
                         (k, v) => extra.push((redact_str(k, redactor), redact_value(v, redactor))),
                     }
                 }
@@ -441,6 +448,14 @@ fn body_excerpt(body: &str, redactor: &Redactor, what: &str) -> String {
         "no error message in the answer".to_owned()
     } else {
         format!("answer was not {what}: \"{text}\"")
+    }
+}
+
+/// The first [`MAX_LISTED`] entries of a `missing` or `duplicated` array.
+fn first_listed(v: &Value) -> Value {
+    match v {
+        Value::Array(items) => Value::Array(items.iter().take(MAX_LISTED).cloned().collect()),
+        other => other.clone(),
     }
 }
 
@@ -804,5 +819,32 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    #[test]
+    fn huge_error_objects_keep_bounded_details() {
+        let mut fields: Vec<(String, Value)> = vec![
+            ("code".into(), Value::Number(400.0)),
+            ("message".into(), Value::String("bad".into())),
+        ];
+        for i in 0..5000 {
+            fields.push((format!("k{i}"), Value::Number(1.0)));
+        }
+        let missing = Value::Array((0..3000).map(|_| Value::object([])).collect());
+        fields.push(("missing".into(), missing));
+        let body = Value::object([("error", Value::Object(fields))]);
+        let e = CdfError::api(
+            Operation::GetExecution,
+            400,
+            "",
+            Some(&body),
+            None,
+            &Redactor::default(),
+        );
+        assert_eq!(e.extra.as_ref().map(Vec::len), Some(MAX_EXTRA_KEYS));
+        assert!(matches!(&e.missing, Some(Value::Array(items)) if items.len() == MAX_LISTED));
+        assert!(e
+            .message
+            .starts_with("CDF answered 400 to getExecution: bad"));
     }
 }

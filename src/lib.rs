@@ -25,7 +25,8 @@
 //!   - one file per call: [`list`] (`listExecutions`: body, pages, [`list::Pager`]),
 //!     [`details`] (`getExecution`), [`poll`] (`waitForExecution`), [`batch`]
 //!     (`retryExecutions`: [`batch::Batch`] scheduler), [`token`]
-//!     (`clientCredentialsToken`: form, answer, cache);
+//!     (`clientCredentialsToken`: form, answer, cache), [`failures`]
+//!     (`groupFailures`, offline: failure signatures and groups);
 //!   - requests and answers: [`endpoint`] (URLs), [`session`] and [`execution`]
 //!     (bodies and answer checks), [`status`], [`json`] (JSON text for bodies
 //!     and results);
@@ -51,13 +52,16 @@
 )]
 
 pub mod batch;
+pub mod calls;
 pub mod cancel;
 mod check;
 pub mod connection;
 pub mod details;
 pub mod endpoint;
+pub mod engine;
 pub mod error;
 pub mod execution;
+pub mod failures;
 mod fields;
 pub mod filter;
 pub mod json;
@@ -84,8 +88,8 @@ mod js;
 static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 #[cfg(target_arch = "wasm32")]
 pub use js::{
-    cancel_execution, client_credentials_token, get_execution, is_cdf_error, list_executions,
-    list_trigger_runs, retry_execution, retry_executions, wait_for_execution,
+    cancel_execution, client_credentials_token, get_execution, group_failures, is_cdf_error,
+    list_executions, list_trigger_runs, retry_execution, retry_executions, wait_for_execution,
 };
 
 /// The `x-cdp-sdk` header value: `cdf-workflow-retry:<version>`.

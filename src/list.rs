@@ -70,11 +70,11 @@ impl ToJson for ListBody<'_> {
     }
 }
 
-/// One checked answer page.
+/// One checked answer page of a listing (executions by default).
 #[derive(Debug, Clone, PartialEq)]
-pub struct Page {
-    /// The page's executions, in the answer's order.
-    pub items: Vec<WorkflowExecution>,
+pub struct Page<T = WorkflowExecution> {
+    /// The page's items, in the answer's order.
+    pub items: Vec<T>,
     /// The cursor of the next page; `None` when the answer has none (absent,
     /// `null` or the empty string): no more results.
     pub next_cursor: Option<String>,
@@ -85,6 +85,18 @@ pub struct Page {
 /// `items[offset + i].field`, so the index counts items across all pages;
 /// `nextCursor` is optional and must be a string when present.
 pub fn check_page(body: &Value, offset: usize) -> Result<Page, Fault> {
+    check_page_of(body, offset, check_execution_at)
+}
+
+/// Checks a 2xx page of any listing: an object whose `items` array holds
+/// items that `check_item` accepts (given each item's path,
+/// `items[offset + i]`), and an optional string `nextCursor` (`null` and `""`
+/// end the listing).
+pub fn check_page_of<T>(
+    body: &Value,
+    offset: usize,
+    check_item: fn(&Value, &str) -> Result<T, Fault>,
+) -> Result<Page<T>, Fault> {
     if !matches!(body, Value::Object(_)) {
         return Err(("body".to_owned(), "is not a JSON object"));
     }
@@ -92,7 +104,7 @@ pub fn check_page(body: &Value, offset: usize) -> Result<Page, Fault> {
         check::array(v, field)?
             .iter()
             .enumerate()
-            .map(|(i, e)| check_execution_at(e, &item("items", offset.saturating_add(i))))
+            .map(|(i, e)| check_item(e, &item("items", offset.saturating_add(i))))
             .collect::<Result<Vec<_>, _>>()
     })?;
     let next_cursor =
@@ -132,9 +144,10 @@ pub struct Pager<T = WorkflowExecution> {
     limit: usize,
     items: Vec<T>,
     cursor: Option<String>,
-    /// Every cursor this listing sent (or is about to send), sorted: a
-    /// `nextCursor` among them would list pages in a cycle.
-    sent: Vec<String>,
+    /// A 64-bit hash of every cursor this listing sent (or is about to send),
+    /// sorted: a `nextCursor` among them would list pages in a cycle. Hashes,
+    /// not the cursors: a server's huge cursors are not all kept.
+    sent: Vec<u64>,
     done: bool,
 }
 
@@ -190,13 +203,13 @@ impl<T> Pager<T> {
         match next_cursor {
             Some(_) if self.items.len() >= self.limit => Ok(()),
             None => Ok(()),
-            Some(next) => match self.sent.binary_search(&next) {
+            Some(next) => match self.sent.binary_search(&fnv1a(&next)) {
                 Ok(_) => Err((
                     "nextCursor".to_owned(),
                     "repeats a cursor this listing already sent",
                 )),
                 Err(at) => {
-                    self.sent.insert(at, next.clone());
+                    self.sent.insert(at, fnv1a(&next));
                     self.cursor = Some(next);
                     self.done = false;
                     Ok(())
@@ -219,6 +232,13 @@ impl<T> Pager<T> {
     pub fn into_items(self) -> Vec<T> {
         self.items
     }
+}
+
+/// FNV-1a, 64 bits: a cursor's fingerprint for the cycle check.
+fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
 }
 
 impl Pager<WorkflowExecution> {

@@ -114,13 +114,19 @@ pub const WITHHELD: &str = "[redacted]";
 /// The same as [`WITHHELD`].
 pub const REDACTED_TEXT: &str = WITHHELD;
 
-/// One clean line of at most `max_chars` characters: control characters and
-/// runs of white space become one space, and a cut line ends with "…".
+/// One clean line of at most `max_chars` characters: terminal escape
+/// sequences removed whole ([`strip_escapes`]), bidirectional controls
+/// removed, other control characters and runs of white space one space, and
+/// a cut line ends with "…".
 pub fn one_line(text: &str, max_chars: usize) -> String {
+    let text = strip_escapes(text);
     let mut out = String::new();
     let mut count = 0;
     let mut pending_space = false;
     for c in text.chars() {
+        if is_bidi_control(c) {
+            continue;
+        }
         if c.is_whitespace() || c.is_control() {
             pending_space = !out.is_empty();
             continue;
@@ -138,6 +144,96 @@ pub fn one_line(text: &str, max_chars: usize) -> String {
         count += extra + 1;
     }
     out
+}
+
+/// The bidirectional embedding, override and isolate controls (U+202A–U+202E,
+/// U+2066–U+2069), which can make a line read differently than it is.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// `text` without terminal escape sequences (ECMA-48), so that no part of
+/// one reaches a terminal or reads as text: CSI (`ESC [` or U+009B, then
+/// parameters, to a final byte), OSC, DCS, SOS, PM and APC strings (`ESC ]`,
+/// `ESC P`, `ESC X`, `ESC ^`, `ESC _` or U+009D, U+0090, U+0098, U+009E,
+/// U+009F, to BEL or ST), and other two-character `ESC` sequences. A string
+/// without its terminator loses only its introducer (it cannot swallow the
+/// text after it). Linear in the length of `text`.
+pub fn strip_escapes(text: &str) -> std::borrow::Cow<'_, str> {
+    let needs = text
+        .chars()
+        .any(|c| c == '\u{1b}' || ('\u{80}'..='\u{9f}').contains(&c));
+    if !needs {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    // Past this index no string terminator follows (found by an earlier search).
+    let mut no_terminator_from = usize::MAX;
+    let mut i = 0;
+    while let Some(&c) = chars.get(i) {
+        let (kind, body_start) = match (c, chars.get(i + 1)) {
+            ('\u{1b}', Some('[')) => (Kind::Csi, i + 2),
+            ('\u{9b}', _) => (Kind::Csi, i + 1),
+            ('\u{1b}', Some(']' | 'P' | 'X' | '^' | '_')) => (Kind::Str, i + 2),
+            ('\u{9d}' | '\u{90}' | '\u{98}' | '\u{9e}' | '\u{9f}', _) => (Kind::Str, i + 1),
+            ('\u{1b}', Some(_)) => {
+                i += 2; // a two-character sequence (ESC c, ESC 7, ESC ( B's first part…)
+                continue;
+            }
+            ('\u{1b}', None) => {
+                i += 1;
+                continue;
+            }
+            _ => {
+                out.push(c);
+                i += 1;
+                continue;
+            }
+        };
+        match kind {
+            Kind::Csi => {
+                // Parameter and intermediate bytes (0x20–0x3F), then one final byte (0x40–0x7E).
+                let mut j = body_start;
+                while chars.get(j).is_some_and(|c| (' '..='?').contains(c)) {
+                    j += 1;
+                }
+                i = if chars.get(j).is_some_and(|c| ('@'..='~').contains(c)) {
+                    j + 1
+                } else {
+                    j
+                };
+            }
+            Kind::Str => {
+                let mut end = None;
+                if body_start < no_terminator_from {
+                    let mut j = body_start;
+                    while let Some(&d) = chars.get(j) {
+                        if d == '\u{7}' || d == '\u{9c}' {
+                            end = Some(j + 1);
+                            break;
+                        }
+                        if d == '\u{1b}' && chars.get(j + 1) == Some(&'\\') {
+                            end = Some(j + 2);
+                            break;
+                        }
+                        j += 1;
+                    }
+                    if end.is_none() {
+                        no_terminator_from = body_start;
+                    }
+                }
+                i = end.unwrap_or(body_start);
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
+/// What an escape sequence's introducer starts.
+enum Kind {
+    Csi,
+    Str,
 }
 
 /// Elements that sit inside a line of text.
@@ -305,5 +401,36 @@ mod tests {
         let html = "<html><head><title>502 Bad Gateway</title></head>\n<body><h1>Bad   Gateway</h1></body></html>";
         assert_eq!(excerpt(html, 200), "Bad Gateway");
         assert_eq!(excerpt("plain text", 5), "plain…");
+    }
+
+    #[test]
+    fn escape_sequences_go_whole() {
+        for (input, want) in [
+            ("a\u{1b}[2Jb", "ab"),
+            ("a\u{1b}[1;31mred\u{1b}[0m", "ared"),
+            ("t\u{1b}]0;pwned\u{7}x", "tx"),
+            ("t\u{1b}]0;pwned\u{1b}\\x", "tx"),
+            ("t\u{9b}31mx", "tx"),
+            ("t\u{9d}0;title\u{9c}x", "tx"),
+            ("t\u{1b}Pdcs\u{1b}\\x", "tx"),
+            ("a\u{1b}cb", "ab"),
+            (
+                "unterminated \u{1b}]title and then text",
+                "unterminated title and then text",
+            ),
+            ("right\u{202E}to-left\u{2066}x", "rightto-leftx"),
+            ("bell\u{7}s", "bell s"),
+        ] {
+            assert_eq!(one_line(input, 200), want, "{input:?}");
+        }
+    }
+
+    #[test]
+    fn stripping_escapes_is_linear_on_hostile_text() {
+        let text = "\u{1b}]".repeat(200_000) + &"\u{1b}[".repeat(200_000);
+        let t = std::time::Instant::now();
+        let out = strip_escapes(&text);
+        assert!(t.elapsed().as_secs_f64() < 3.0);
+        assert!(!out.contains('\u{1b}'));
     }
 }

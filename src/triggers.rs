@@ -6,14 +6,14 @@
 //! `status` option filters runs in the module (the API has no such filter),
 //! and `limit` counts the runs returned, after that filter.
 
-use crate::check::{self, item};
+use crate::check;
 use crate::connection::{parse_call, CallSpec, Connection};
 use crate::error::CdfError;
 use crate::execution::Fault;
 use crate::fields::{bad, integer, string};
 use crate::filter::{DEFAULT_LIMIT, MAX_LIMIT};
-use crate::json::{ObjectWriter, ToJson};
-use crate::list::PageRequest;
+use crate::json::{unmark, ObjectWriter, ToJson};
+use crate::list::{check_page_of, Page, PageRequest};
 use crate::options::DEFAULT_TIMEOUT_MS;
 use crate::validate;
 use crate::value::Value;
@@ -110,14 +110,16 @@ pub fn percent_encode(s: &str) -> String {
 
 /// The URL of one history page: `…/workflows/triggers/{id}/history?limit=n[&cursor=c]`.
 pub fn history_url(origin: &str, project: &str, trigger: &str, page: &PageRequest<'_>) -> String {
+    // The text a string marks (a doubled U+F0000 is one; see json::SURROGATE_MARK).
+    let text = |s: &str| percent_encode(&unmark(s).unwrap_or(std::borrow::Cow::Borrowed(s)));
     let mut url = format!(
         "{origin}/api/v1/projects/{project}/workflows/triggers/{}/history?limit={}",
-        percent_encode(trigger),
+        text(trigger),
         page.size
     );
     if let Some(cursor) = page.cursor {
         url.push_str("&cursor=");
-        url.push_str(&percent_encode(cursor));
+        url.push_str(&text(cursor));
     }
     url
 }
@@ -155,32 +157,25 @@ impl ToJson for TriggerRun {
     }
 }
 
-/// One checked history page: its runs, and the next cursor (absent, `null`
-/// or `""`: none).
-#[derive(Debug, Clone, PartialEq)]
-pub struct RunsPage {
-    /// The page's runs, in the answer's order.
-    pub items: Vec<TriggerRun>,
-    /// The cursor of the next page.
-    pub next_cursor: Option<String>,
-}
+/// One checked history page: its runs, and the next cursor.
+pub type RunsPage = Page<TriggerRun>;
 
-/// Checks a 2xx history page; faults name `items[offset + i].field`, the
-/// index counting the runs received across all pages.
+/// Checks a 2xx history page as [`check_page_of`] does; faults name
+/// `items[offset + i].field`, the index counting the runs received across all
+/// pages. A `nextCursor` holding a lone surrogate cannot go into a URL: a fault.
 pub fn check_runs_page(body: &Value, offset: usize) -> Result<RunsPage, Fault> {
-    if !matches!(body, Value::Object(_)) {
-        return Err(("body".to_owned(), "is not a JSON object"));
+    let page = check_page_of(body, offset, check_run)?;
+    if page
+        .next_cursor
+        .as_deref()
+        .is_some_and(|c| unmark(c).is_none())
+    {
+        return Err((
+            "nextCursor".to_owned(),
+            "is not well-formed Unicode (a lone surrogate), which a URL cannot carry",
+        ));
     }
-    let items = check::field(body, "", "items", |v, field| {
-        check::array(v, field)?
-            .iter()
-            .enumerate()
-            .map(|(i, run)| check_run(run, &item("items", offset.saturating_add(i))))
-            .collect::<Result<Vec<_>, _>>()
-    })?;
-    let next_cursor =
-        check::optional(body, "", "nextCursor", check::string)?.filter(|c| !c.is_empty());
-    Ok(RunsPage { items, next_cursor })
+    Ok(page)
 }
 
 fn check_run(run: &Value, at: &str) -> Result<TriggerRun, Fault> {
@@ -369,5 +364,25 @@ mod tests {
         assert_eq!(pages, 3);
         assert!(pager.items().iter().all(|r| r.status == "failed"));
         assert_eq!(pager.into_items().len(), 3);
+    }
+
+    #[test]
+    fn marked_text_is_sent_as_the_text_it_marks() {
+        let page = PageRequest {
+            size: 1,
+            cursor: Some("c\u{F0000}\u{F0000}1"),
+        };
+        assert_eq!(
+            history_url("https://a.com", "p", "t\u{F0000}\u{F0000}", &page),
+            "https://a.com/api/v1/projects/p/workflows/triggers/t%F3%B0%80%80/history?limit=1&cursor=c%F3%B0%80%801"
+        );
+        let lone = Value::object([
+            ("items", Value::Array(vec![])),
+            ("nextCursor", s("c\u{F0000}\u{F0001}")),
+        ]);
+        assert_eq!(
+            check_runs_page(&lone, 0).expect_err("lone surrogate").0,
+            "nextCursor"
+        );
     }
 }

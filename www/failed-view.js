@@ -45,6 +45,60 @@ export function countStatuses(statuses) {
 /** "1 execution", "3 executions". */
 export const executions = (n) => `${n} execution${n === 1 ? "" : "s"}`;
 
+// --- Why they failed (groupFailures), cancel, trigger runs: the DOM-free parts ----------------
+
+/** The status filter may also list RUNNING executions: those can be cancelled, not retried. */
+export const LISTABLE = [...RETRYABLE, "RUNNING"];
+/** How many groups the panel shows before "Show all"; groupFailures is asked for at most GROUP_LIMIT. */
+export const GROUPS_SHOWN = 5;
+export const GROUP_LIMIT = 1000;
+/** At most this many failed runs of a trigger are listed (the newest first). */
+export const TRIGGER_RUNS_LIMIT = 100;
+
+/** "12 FAILED, 3 TIMED_OUT" from a FailureGroup's `statuses` (most frequent first, then by name). */
+export function statusSummary(statuses) {
+  return Object.entries(statuses ?? {})
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([s, n]) => `${n} ${s}`)
+    .join(", ");
+}
+
+/** What tells one group from another across a new grouping: its workflow and its signature. */
+export const groupKey = (group) => JSON.stringify([group.workflowExternalId, group.signature]);
+
+/**
+ * Which of a group's executions a retry can take now: `isSelectable(id)` says whether its row
+ * can be selected (listed, a retryable status, nothing in flight). In the group's order.
+ */
+export function selectableMembers(group, isSelectable) {
+  return group.executionIds.filter((id) => isSelectable(id.toLowerCase()));
+}
+
+/**
+ * Whether the selection is exactly a group's selectable executions (then that group is the
+ * chosen one): `selectedIds` a Set of lower-case ids.
+ */
+export function isChosen(members, selectedIds) {
+  return members.length > 0 && members.length === selectedIds.size && members.every((id) => selectedIds.has(id.toLowerCase()));
+}
+
+/** The groups to show: the first GROUPS_SHOWN, or all of them once expanded. */
+export const shownGroups = (groups, expanded, shown = GROUPS_SHOWN) => (expanded ? groups : groups.slice(0, shown));
+
+/** The options of `cancelExecution` beside the connection: the reason only when one was typed. */
+export function cancelOptions(executionId, reason = "") {
+  const text = String(reason).trim();
+  return text ? { executionId, reason: text } : { executionId };
+}
+
+/** The options of `listTriggerRuns` beside the connection: the runs that failed to start an execution. */
+export function triggerRunsOptions(triggerExternalId) {
+  return { triggerExternalId: String(triggerExternalId).trim(), status: "failed", limit: TRIGGER_RUNS_LIMIT };
+}
+
+/** "1 run", "3 runs". */
+export const runs = (n) => `${n} run${n === 1 ? "" : "s"}`;
+
 // --- DOM --------------------------------------------------------------------------------------
 
 /** A task status as a badge, coloured like the execution statuses it resembles. */
@@ -92,6 +146,13 @@ export function executionRow(execution) {
     "Tasks",
     h("span", { class: "visually-hidden" }, ` of ${name}`),
   );
+  // Only a RUNNING execution can be cancelled: the button shows while the row is RUNNING.
+  const cancelButton = h(
+    "button",
+    { type: "button", class: "small cancel-button", "aria-haspopup": "dialog", hidden: status !== "RUNNING" },
+    "Cancel",
+    h("span", { class: "visually-hidden" }, ` ${name}`),
+  );
   const statusCell = cell("Status", "status-cell", badge(status));
   const resultCell = h("td", { class: "result-cell" });
   const tr = h(
@@ -107,15 +168,16 @@ export function executionRow(execution) {
     statusCell,
     cell("Created", "created-cell", shortTime(createdTime)),
     resultCell,
-    h("td", { class: "tasks-cell" }, tasksButton),
+    h("td", { class: "tasks-cell" }, h("span", { class: "row-actions" }, tasksButton, cancelButton)),
   );
-  return { tr, checkbox, statusCell, resultCell, tasksButton };
+  return { tr, checkbox, statusCell, resultCell, tasksButton, cancelButton };
 }
 
 export function setRowStatus(row, status) {
   row.tr.dataset.status = status;
   const current = row.statusCell.querySelector(".badge");
   if (current?.dataset.status !== status) current.replaceWith(badge(status));
+  if (row.cancelButton) row.cancelButton.hidden = status !== "RUNNING";
 }
 
 /** The error of a call, as one short sentence for a table cell. */
@@ -131,7 +193,10 @@ function errorSentence(e) {
  * - `{ state: "ended", status, reason? }`: retried, and ended with `status`;
  * - `{ state: "not-retried", error }`: the retry failed;
  * - `{ state: "cancelled" }`: the batch was cancelled before this one was retried;
- * - `{ state: "stopped", error, status }`: retried, but following it stopped (cancelled, deadline, error).
+ * - `{ state: "stopped", error, status }`: retried, but following it stopped (cancelled, deadline, error);
+ * - `{ state: "cancelling" }`: its cancel was sent;
+ * - `{ state: "run-cancelled", execution }`: cancelled: CDF's answer (TERMINATED, with the reason);
+ * - `{ state: "not-cancelled", error }`: the cancel failed.
  */
 export function setRowResult(row, result) {
   row.tr.dataset.state = result.state;
@@ -166,6 +231,18 @@ function resultContent(result) {
       const why = result.error?.kind === "aborted" ? "you stopped it" : errorSentence(result.error);
       return [h("strong", {}, "Retried; "), `no longer followed while ${result.status} (${why}).`];
     }
+    case "cancelling":
+      return [h("span", { class: "pending" }, "Cancelling…")];
+    case "run-cancelled": {
+      const { status, reasonForIncompletion: reason } = result.execution;
+      return [
+        h("strong", {}, `Cancelled: now ${status}`),
+        reason !== undefined ? ` (${reason})` : "",
+        ". Tasks already running may still run to their end.",
+      ];
+    }
+    case "not-cancelled":
+      return [h("strong", { class: "bad" }, "Not cancelled. "), errorSentence(result.error)];
     default:
       return [];
   }
@@ -222,5 +299,89 @@ export function tasksView(details, { asOf = Date.now() } = {}) {
       ? [h("h4", {}, `Other tasks (${others.length})`), h("ol", { class: "tasks" }, others.map(taskItem))]
       : "",
     details.executedTasks.length === 0 ? h("p", { class: "hint" }, "No task has run.") : "",
+  );
+}
+
+// --- Why they failed -----------------------------------------------------------------------------
+
+/**
+ * One group of `groupFailures` as a list item: `{ li, selectButton, retryButton }`. `index`: its
+ * place (0-based) in the panel; `members`: the ids of its executions a retry can take now.
+ * Everything from CDF (workflow, signature, example, task) goes in as text.
+ */
+export function groupItem(group, index, members) {
+  const titleId = `group-title-${index}`;
+  const which = ` (group ${index + 1}, ${group.workflowExternalId})`;
+  const selectButton = h(
+    "button",
+    { type: "button", class: "small group-select", "aria-pressed": "false", disabled: members.length === 0 },
+    members.length === group.count ? `Select ${group.count === 1 ? "it" : `these ${group.count}`}` : `Select the ${members.length} retryable`,
+    h("span", { class: "visually-hidden" }, which),
+  );
+  const retryButton = h(
+    "button",
+    { type: "button", class: "small group-retry", disabled: members.length === 0 },
+    `Retry this group (${members.length})`,
+    h("span", { class: "visually-hidden" }, which),
+  );
+  const li = h(
+    "li",
+    { class: "group", "data-key": groupKey(group), "data-count": group.count, "aria-labelledby": titleId },
+    h(
+      "div",
+      { class: "group-head" },
+      h("span", { class: "group-count", "aria-hidden": "true" }, String(group.count)),
+      h(
+        "div",
+        { class: "group-title" },
+        h("h4", { id: titleId }, h("span", { class: "visually-hidden" }, `${group.count} × `), group.workflowExternalId),
+        h(
+          "span",
+          { class: "group-statuses" },
+          Object.entries(group.statuses)
+            .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+            .map(([status, n]) => badge(status, `${n} ${status}`)),
+        ),
+      ),
+    ),
+    h(
+      "dl",
+      { class: "facts group-facts" },
+      h("div", { class: "row", "data-key": "signature" }, h("dt", {}, "Signature"), h("dd", {}, h("code", {}, group.signature))),
+      group.failedTask !== undefined
+        ? h("div", { class: "row", "data-key": "failedTask" }, h("dt", {}, "Failed task"), h("dd", {}, h("code", {}, group.failedTask)))
+        : "",
+      h("div", { class: "row", "data-key": "example" }, h("dt", {}, "Example reason"), h("dd", {}, group.example)),
+    ),
+    h("div", { class: "group-actions" }, selectButton, retryButton),
+  );
+  return { li, selectButton, retryButton };
+}
+
+// --- Trigger runs ------------------------------------------------------------------------------
+
+/** One run of a trigger that failed to start an execution, as a table row (text only). */
+export function triggerRunRow(run) {
+  return h(
+    "tr",
+    { "data-fire-time": run.fireTime, "data-status": run.status },
+    cell("Fired", "fired-cell", shortTime(run.fireTime)),
+    cell(
+      "Workflow",
+      "workflow-cell",
+      h("strong", {}, run.workflowExternalId),
+      h(
+        "span",
+        { class: "sub" },
+        `version ${run.workflowVersion}`,
+        run.status !== "failed" ? ` · ${run.status}` : "",
+        run.workflowExecutionId !== undefined ? [" · execution ", h("code", {}, run.workflowExecutionId)] : "",
+      ),
+    ),
+    cell(
+      "Reason",
+      "reason-cell",
+      run.reasonForFailure !== undefined ? run.reasonForFailure : h("span", { class: "pending" }, "CDF gave no reason."),
+    ),
   );
 }

@@ -17,13 +17,16 @@ export function h(tag, attrs = {}, ...children) {
 
 const KNOWN_STATUSES = new Set(["RUNNING", "COMPLETED", "FAILED", "TIMED_OUT", "TERMINATED"]);
 
-/** A coloured status badge; unknown statuses (the API may add some) get a neutral colour. */
-export function badge(status) {
+/**
+ * A coloured status badge; unknown statuses (the API may add some) get a neutral colour.
+ * `label`: its text, when it says more than the status (e.g. "3 FAILED").
+ */
+export function badge(status, label = status) {
   const known = KNOWN_STATUSES.has(status);
   return h(
     "span",
     { class: `badge badge--${known ? status.toLowerCase().replace("_", "-") : "other"}`, "data-status": status },
-    String(status),
+    String(label),
   );
 }
 
@@ -160,6 +163,12 @@ export const FIELD_LABELS = {
   timeoutMs: "timeout",
 };
 
+/** Labels of the other options an `invalid_input` error can name (fields of the failed-executions view). */
+const OTHER_LABELS = {
+  reason: "reason",
+  triggerExternalId: "trigger external id",
+};
+
 const HTTP_REASONS = {
   400: "Bad Request",
   401: "Unauthorized",
@@ -180,6 +189,8 @@ const OPERATIONS = {
   retryExecution: "retrying the execution (POST …/retry)",
   listExecutions: "listing the executions (POST …/executions/list)",
   getExecution: "reading the execution (GET …/executions/{id})",
+  cancelExecution: "cancelling the execution (POST …/executions/{id}/cancel)",
+  listTriggerRuns: "reading the trigger's history (GET …/triggers/{id}/history)",
 };
 
 /** A title and the advice for a CdfError: what happened, and what the person can do. */
@@ -194,8 +205,8 @@ export function explain(e) {
   switch (e.kind) {
     case "invalid_input":
       return {
-        title: `Check the ${FIELD_LABELS[e.field] ?? e.field ?? "input"}`,
-        advice: "Fix the highlighted field and press Retry again. Nothing was sent to CDF.",
+        title: `Check the ${FIELD_LABELS[e.field] ?? OTHER_LABELS[e.field] ?? e.field ?? "input"}`,
+        advice: "Fix the highlighted field and try again. Nothing was sent to CDF.",
       };
     case "api": {
       const reason = HTTP_REASONS[status] ? ` ${HTTP_REASONS[status]}` : "";
@@ -210,8 +221,15 @@ export function explain(e) {
           advice = "The token is valid but may not create sessions: its groups need sessionsAcl:CREATE in this project (or give a nonce).";
         } else if (e.operation === "listExecutions" || e.operation === "getExecution") {
           advice = "The token is valid but may not read workflow executions: its groups need workflowOrchestrationAcl:READ in this project.";
+        } else if (e.operation === "listTriggerRuns") {
+          advice = "The token is valid but may not read workflow triggers: its groups need workflowOrchestrationAcl:READ in this project.";
+        } else if (e.operation === "cancelExecution") {
+          advice = "The token is valid but may not cancel executions: its groups need workflowOrchestrationAcl:WRITE in this project (and access to the workflow's data set).";
         }
         return { title, advice };
+      }
+      if (status === 404 && e.operation === "listTriggerRuns") {
+        return { title, advice: "CDF knows no trigger with this external id in this project: check the id (case matters), the project and the cluster." };
       }
       if (status === 404) {
         return { title, advice: "CDF does not know this execution in this project: check the execution id, the project and the cluster." };
@@ -222,6 +240,9 @@ export function explain(e) {
       }
       if (/cannot be retried/i.test(e.message)) {
         return { title, advice: "Only FAILED, TIMED_OUT or TERMINATED executions can be retried." };
+      }
+      if (e.operation === "cancelExecution" && /cannot be cancelled|already ended/i.test(e.message)) {
+        return { title, advice: "Only a RUNNING execution can be cancelled: this one has already ended. List the executions again to see how." };
       }
       return { title, advice: "CDF refused the request as sent: sending it again unchanged will not help." };
     }

@@ -1,34 +1,30 @@
-//! The version 0.2 calls: `listExecutions`, `getExecution`,
-//! `waitForExecution` and `retryExecutions`, on the same [`Client`] as the
-//! retry. The decisions (paging, polling, batch scheduling) are the pure
-//! core's; this layer only sends, waits and converts.
+//! The version 0.2 calls: `listExecutions`, `getExecution` and
+//! `waitForExecution` are their options read and checked at the call and one
+//! machine of [`crate::calls`] for the one driver ([`super::driver`]);
+//! `retryExecutions` schedules one retry machine per execution with the pure
+//! [`Batch`] scheduler (and lists them first with the listing machine).
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use super::call::{retry_one, Ledger};
-use super::client::{bad_answer, check_origin, from_json, refused, Callbacks, Client, Failure};
+use super::client::{check_origin, refused, Callbacks, Client};
 use super::convert::{snapshot, Snapshot};
+use super::driver::{drive_call, knobs, spawn, Prepared};
 use super::guard::{CallGuard, Stop};
-use super::http::Method;
 use super::output;
 use crate::batch::{parse_retry_executions_options, Batch, Targets, RETRY_EXECUTIONS};
+use crate::calls::{ListExecutions, OneRequest, WaitForExecution};
 use crate::connection::{CallSpec, Connection};
-use crate::details::{check_details, parse_get_execution_options, GET_EXECUTION};
+use crate::details::{parse_get_execution_options, GET_EXECUTION};
 use crate::endpoint::{execution_url, list_url};
-use crate::error::{CdfError, ErrorKind, Operation};
-use crate::execution::WorkflowExecution;
-use crate::filter::ListQuery;
-use crate::json::ToJson;
-use crate::list::{check_page, parse_list_executions_options, Pager, LIST_EXECUTIONS};
+use crate::error::{CdfError, Operation};
+use crate::list::{parse_list_executions_options, LIST_EXECUTIONS};
 use crate::options::NonceSource;
-use crate::poll::{
-    is_settled, next_poll, parse_wait_for_execution_options, PollStep, WAIT_FOR_EXECUTION,
-};
+use crate::poll::{parse_wait_for_execution_options, WAIT_FOR_EXECUTION};
 use crate::value::Value;
 
 #[wasm_bindgen(module = "/src/js/runtime.js")]
@@ -39,19 +35,38 @@ extern "C" {
 
 /// Reads and validates a call's options: the snapshot, the parsed options,
 /// and a `baseUrl` checked against the runtime's URL parser.
-fn read_options<T>(
+pub fn read_options<T>(
     options: &JsValue,
     spec: &CallSpec,
-    parse: impl FnOnce(&Value) -> Result<T, CdfError>,
-    connection: impl Fn(&T) -> &Connection,
+    parse: fn(&Value) -> Result<T, CdfError>,
+    connection: fn(&T) -> &Connection,
 ) -> Result<(Snapshot, T), JsValue> {
-    let snap = snapshot(options, |k| spec.check_key(k)).map_err(refused)?;
+    let snap = read_snapshot(options, spec)?;
     let parsed = parse(&snap.value).map_err(|e| output::error(&e, None))?;
-    if snap.raw("baseUrl").is_some() {
-        check_origin(&connection(&parsed).origin, "baseUrl")
-            .map_err(|e| output::error(&e, None))?;
-    }
+    check_base_url(&snap, connection(&parsed))?;
     Ok((snap, parsed))
+}
+
+/// The options object read once, its keys checked against `spec` (not generic:
+/// compiled once for every call).
+#[inline(never)]
+fn read_snapshot(options: &JsValue, spec: &CallSpec) -> Result<Snapshot, JsValue> {
+    snapshot(options, &|k| spec.check_key(k)).map_err(refused)
+}
+
+/// A given `baseUrl` checked against the runtime's URL parser.
+#[inline(never)]
+pub fn check_base_url(snap: &Snapshot, connection: &Connection) -> Result<(), JsValue> {
+    if snap.raw("baseUrl").is_some() {
+        check_origin(&connection.origin, "baseUrl").map_err(|e| output::error(&e, None))?;
+    }
+    Ok(())
+}
+
+/// The call's client for `connection`, with the callbacks `snap` holds.
+#[inline(never)]
+pub fn connect(snap: &Snapshot, connection: &Connection) -> Result<Client, JsValue> {
+    Client::new(connection, &Callbacks::of(snap, connection))
 }
 
 /// Calls an `onProgress` callback; what it throws is ignored.
@@ -61,84 +76,43 @@ fn progress(f: &Option<Function>, event: &JsValue) {
     }
 }
 
-/// Ends a call: the result, or the failure with the number of requests sent.
-fn finish(client: Client, result: Result<JsValue, Failure>) -> Result<JsValue, JsValue> {
-    let attempts = client.attempts;
-    drop(client); // clears the timer and listeners before the promise settles
-    result.map_err(|f| f.into_js(attempts))
-}
-
-/// Collects the executions `query` selects, following `nextCursor`.
-async fn list(client: &mut Client, query: &ListQuery) -> Result<Vec<WorkflowExecution>, Failure> {
-    let op = Operation::ListExecutions;
-    let url = list_url(&client.origin, &client.project);
-    let mut pager = Pager::new(query.limit);
-    while let Some(body) = pager.body(&query.filter) {
-        let (answer, request_id) = client
-            .read_only(op, Method::Post, &url, Some(&body))
-            .await?;
-        let page =
-            check_page(&answer, pager.offset()).map_err(bad_answer(op, request_id.clone()))?;
-        pager.accept(page).map_err(bad_answer(op, request_id))?;
-    }
-    Ok(pager.into_items())
-}
-
-/// `listExecutions(options)`.
-pub async fn list_executions(options: JsValue) -> Result<JsValue, JsValue> {
+/// `listExecutions(options)`: read and checked now; the listing machine.
+pub fn list_executions(options: &JsValue) -> Result<Prepared, JsValue> {
     let (snap, o) = read_options(
-        &options,
+        options,
         &LIST_EXECUTIONS,
         parse_list_executions_options,
         |o| &o.connection,
     )?;
-    let mut client = Client::new(&o.connection, &Callbacks::of(&snap, &o.connection))?;
-    let result = match client.start(Operation::ListExecutions).await {
-        Ok(()) => list(&mut client, &o.query).await.map(|items| {
-            let mut out = String::from("[");
-            for (i, e) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                e.write_json(&mut out);
-            }
-            out.push(']');
-            from_json(&out)
-        }),
-        Err(f) => Err(f),
-    };
-    finish(client, result)
+    let client = connect(&snap, &o.connection)?;
+    let url = list_url(&client.origin, &client.project);
+    let call = ListExecutions::new(url, o.query, knobs(&client));
+    Ok(Prepared {
+        client,
+        call: Box::new(call),
+        on_progress: None,
+    })
 }
 
-/// One `GET` of the execution's details.
-async fn get_details(client: &mut Client, id: &str) -> Result<(JsValue, String), Failure> {
-    let op = Operation::GetExecution;
-    let url = execution_url(&client.origin, &client.project, id);
-    let (answer, request_id) = client.read_only(op, Method::Get, &url, None).await?;
-    let details = check_details(&answer, id).map_err(bad_answer(op, request_id))?;
-    let status = details.execution.status.clone();
-    Ok((from_json(&details.to_json()), status))
-}
-
-/// `getExecution(options)`.
-pub async fn get_execution(options: JsValue) -> Result<JsValue, JsValue> {
-    let (snap, o) = read_options(&options, &GET_EXECUTION, parse_get_execution_options, |o| {
+/// `getExecution(options)`: read and checked now; one read-only request.
+pub fn get_execution(options: &JsValue) -> Result<Prepared, JsValue> {
+    let (snap, o) = read_options(options, &GET_EXECUTION, parse_get_execution_options, |o| {
         &o.connection
     })?;
-    let mut client = Client::new(&o.connection, &Callbacks::of(&snap, &o.connection))?;
-    let result = match client.start(Operation::GetExecution).await {
-        Ok(()) => get_details(&mut client, &o.execution_id)
-            .await
-            .map(|(v, _)| v),
-        Err(f) => Err(f),
-    };
-    finish(client, result)
+    let client = connect(&snap, &o.connection)?;
+    let url = execution_url(&client.origin, &client.project, &o.execution_id);
+    let call = OneRequest::get_execution(url, o.execution_id, knobs(&client));
+    Ok(Prepared {
+        client,
+        call: Box::new(call),
+        on_progress: None,
+    })
 }
 
-/// `waitForExecution(options)`.
-pub async fn wait_for_execution(options: JsValue) -> Result<JsValue, JsValue> {
+/// `waitForExecution(options)`: read and checked now; the polling machine.
+pub fn wait_for_execution(options: &JsValue) -> Result<Prepared, JsValue> {
     let (snap, o) = read_options(
-        &options,
+        options,
         &WAIT_FOR_EXECUTION,
         parse_wait_for_execution_options,
         |o| &o.connection,
@@ -147,53 +121,20 @@ pub async fn wait_for_execution(options: JsValue) -> Result<JsValue, JsValue> {
         .raw("onProgress")
         .filter(|_| o.has_on_progress)
         .and_then(|f| f.dyn_ref::<Function>().cloned());
-    let mut client = Client::new(&o.connection, &Callbacks::of(&snap, &o.connection))?;
-    let op = Operation::GetExecution;
-    let mut last_status: Option<String> = None;
-    let result = async {
-        client.start(op).await?;
-        let mut polls = 0;
-        loop {
-            match next_poll(
-                o.poll_interval_ms,
-                polls,
-                js_sys::Date::now(),
-                client.guard.deadline_ms,
-            ) {
-                PollStep::Poll => {}
-                PollStep::Wait(ms) => {
-                    if let Err(stop) = client.guard.sleep(ms).await {
-                        return Err(client.stopped(op, stop));
-                    }
-                }
-                PollStep::GiveUp => {
-                    return Err(Failure::from(CdfError::wait_timeout(
-                        client.timeout_ms,
-                        last_status.as_deref(),
-                        &client.secrets(),
-                    )))
-                }
-            }
-            let (details, status) = get_details(&mut client, &o.execution_id).await?;
-            polls += 1;
-            progress(&on_progress, &details);
-            if is_settled(&status) {
-                return Ok(details);
-            }
-            last_status = Some(status);
-        }
-    }
-    .await;
-    // Past the deadline: a timeout that names the last status seen.
-    let result = result.map_err(|f| match f.error.kind {
-        ErrorKind::Timeout => Failure::from(CdfError::wait_timeout(
-            client.timeout_ms,
-            last_status.as_deref(),
-            &client.secrets(),
-        )),
-        _ => f,
-    });
-    finish(client, result)
+    let client = connect(&snap, &o.connection)?;
+    let url = execution_url(&client.origin, &client.project, &o.execution_id);
+    let call = WaitForExecution::new(
+        url,
+        o.execution_id,
+        o.poll_interval_ms,
+        on_progress.is_some(),
+        knobs(&client),
+    );
+    Ok(Prepared {
+        client,
+        call: Box::new(call),
+        on_progress,
+    })
 }
 
 /// `{ done, total, executionId, execution?, error? }` for `onProgress`.
@@ -220,10 +161,18 @@ fn progress_event(
 /// Each execution's result, written by its own task when it settles.
 type Settled = Rc<RefCell<Vec<Option<Result<JsValue, JsValue>>>>>;
 
-/// `retryExecutions(options)`.
-pub async fn retry_executions(options: JsValue) -> Result<JsValue, JsValue> {
+/// `retryExecutions` with its options read and checked.
+pub struct Batched {
+    o: crate::batch::RetryExecutionsOptions,
+    callbacks: Callbacks,
+    on_progress: Option<Function>,
+    batch_guard: CallGuard,
+}
+
+/// `retryExecutions(options)`: the options read and checked now, at the call.
+pub fn retry_executions(options: &JsValue) -> Result<Batched, JsValue> {
     let (snap, o) = read_options(
-        &options,
+        options,
         &RETRY_EXECUTIONS,
         parse_retry_executions_options,
         |o| &o.connection,
@@ -240,20 +189,35 @@ pub async fn retry_executions(options: JsValue) -> Result<JsValue, JsValue> {
             None,
         )
     })?;
+    Ok(Batched {
+        o,
+        callbacks,
+        on_progress,
+        batch_guard,
+    })
+}
+
+/// Runs a batch: lists the executions (filter), then retries them, at most
+/// `concurrency` at once.
+pub async fn run_batch(batched: Batched) -> Result<JsValue, JsValue> {
+    let Batched {
+        o,
+        callbacks,
+        on_progress,
+        batch_guard,
+    } = batched;
     let ids: Vec<String> = match &o.targets {
         Targets::Ids(ids) => ids.clone(),
         Targets::Filter(query) => {
             let mut client = Client::new(&o.connection, &callbacks)?;
-            let listed = match client.start(Operation::ListExecutions).await {
-                Ok(()) => list(&mut client, query).await,
-                Err(f) => Err(f),
-            };
+            let url = list_url(&client.origin, &client.project);
+            let mut listing = ListExecutions::new(url, query.clone(), knobs(&client));
+            let listed = drive_call(&mut client, &mut listing, &Ledger::default(), None).await;
+            let attempts = client.attempts;
+            drop(client);
             match listed {
-                Ok(items) => {
-                    drop(client);
-                    items.into_iter().map(|e| e.id).collect()
-                }
-                Err(f) => return finish(client, Err(f)),
+                Ok(_) => listing.executions().iter().map(|e| e.id.clone()).collect(),
+                Err(f) => return Err(f.into_js(attempts)),
             }
         }
     };
@@ -281,13 +245,13 @@ pub async fn retry_executions(options: JsValue) -> Result<JsValue, JsValue> {
                 }
             };
             let (nonce, ledger, results) = (nonce.clone(), ledger.clone(), results.clone());
-            let promise = future_to_promise(async move {
+            let promise = spawn(Box::pin(async move {
                 let (result, attempts) = retry_one(client, &id, &nonce, &ledger).await;
                 if let Some(slot) = results.borrow_mut().get_mut(index) {
                     *slot = Some(result.map_err(|f| f.into_js(attempts)));
                 }
                 Ok(JsValue::from(index as u32))
-            });
+            }));
             in_flight.push((index, promise));
         }
         if in_flight.is_empty() {

@@ -1,10 +1,10 @@
 //! [`Client`]: what every call shares. It holds the connection (origin,
 //! project, token or provider, `appName`, `maxRetries`), the call's
 //! [`CallGuard`] (deadline and signal), the secrets to redact, and the count
-//! of requests sent. It sends one request ([`Client::send_once`]), decides
-//! what to do after a failure ([`Client::after_failure`], the contract's
-//! rules in [`crate::retry::decide`]), and runs the loop of a request that
-//! sends no nonce ([`Client::read_only`]).
+//! of requests sent. It sends one request ([`Client::send_once`]), and is the
+//! one driver of the request engine ([`Client::drive`]): it performs what the
+//! pure state machine of [`crate::engine`] commands (send, ask the token
+//! provider again, tell `onRetry` and wait) and steps it with what happened.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -17,12 +17,17 @@ use super::convert::Snapshot;
 use super::guard::{CallGuard, Stop};
 use super::http::{describe_thrown, send, Answer, Body, Method, SendError, Target};
 use super::output;
+use crate::calls::{HttpMethod, Target as Route};
 use crate::connection::Connection;
+use crate::endpoint::{retry_url, sessions_url};
+use crate::engine::{Clock, Command, Ended, Event, Exchange, Request};
 use crate::error::{CdfError, Operation};
+use crate::json::ToJson;
 use crate::options::TokenSource;
 use crate::parse::parse_json;
-use crate::retry::{decide, wait_fits, wait_ms, Action, Outcome, Situation};
+use crate::retry::Outcome;
 use crate::secret::{excerpt, outside, Redactor, Secret};
+use crate::session::{NonceLedger, RetryBody};
 use crate::validate;
 use crate::value::Value;
 
@@ -284,6 +289,23 @@ impl Client {
         }
     }
 
+    /// Learns the credentials a token or sessions answer holds (`access_token`,
+    /// `items[].nonce`, when strings).
+    fn learn_credentials(&self, answer: &Value) {
+        if let Ok(mut r) = self.redactor.try_borrow_mut() {
+            if let Some(Value::String(t)) = answer.get("access_token") {
+                r.add(&Secret::new(t.as_str()));
+            }
+            if let Some(Value::Array(items)) = answer.get("items") {
+                for item in items {
+                    if let Some(Value::String(n)) = item.get("nonce") {
+                        r.add(&Secret::new(n.as_str()));
+                    }
+                }
+            }
+        }
+    }
+
     /// The secrets to hide from what this call reports.
     pub fn secrets(&self) -> std::cell::Ref<'_, Redactor> {
         self.redactor.borrow()
@@ -380,17 +402,17 @@ impl Client {
     }
 
     /// Tells `onRetry` what is about to happen; what it throws is ignored.
-    fn tell_retry(&self, op: Operation, wait: f64, failure: &Failure, new_session: bool) {
+    fn tell_retry(&self, wait: f64, error: &CdfError, new_session: bool) {
         let Some(f) = &self.on_retry else {
             return;
         };
         let event = RetryEvent {
-            operation: op.as_str(),
+            operation: error.operation.map_or("", Operation::as_str),
             attempt: self.attempts,
             wait_ms: wait.round(),
-            kind: failure.error.kind.as_str(),
-            status: failure.error.status,
-            request_id: failure.error.request_id.as_deref(),
+            kind: error.kind.as_str(),
+            status: error.status,
+            request_id: error.request_id.as_deref(),
             new_session,
         };
         let serializer = serde_wasm_bindgen::Serializer::json_compatible();
@@ -532,17 +554,33 @@ impl Client {
             c if c.is_empty() => "no Content-Type".to_owned(),
             c => format!("Content-Type {c}"),
         };
+        // The 2xx answers of the token and session requests carry credentials: a
+        // token or nonce they hold is a secret from now on (also when the answer is
+        // refused), and their text is never quoted.
+        let carries_credentials = matches!(op, Operation::GetToken | Operation::CreateSession);
         let (problem, cause) = match body {
             Body::Text(text) => match parse_json(&text) {
-                // An identity provider's 2xx answer carrying an OAuth `error` is an error
-                // answer (the error wins over an access_token beside it); not retried.
-                Some(v) if op == Operation::GetToken && v.get_present("error", true).is_some() => {
-                    let mut e =
-                        CdfError::oauth(status, &text, Some(&v), request_id, &self.secrets());
-                    e.retryable = false;
-                    return Err(Unanswered::Final(e.into()));
+                Some(v) => {
+                    if carries_credentials {
+                        self.learn_credentials(&v);
+                    }
+                    // An identity provider's 2xx answer carrying an OAuth `error` is an
+                    // error answer (the error wins over an access_token beside it); not retried.
+                    if op == Operation::GetToken && v.get_present("error", true).is_some() {
+                        let mut e =
+                            CdfError::oauth(status, &text, Some(&v), request_id, &self.secrets());
+                        e.retryable = false;
+                        return Err(Unanswered::Final(e.into()));
+                    }
+                    return Ok((v, request_id));
                 }
-                Some(v) => return Ok((v, request_id)),
+                None if carries_credentials => (
+                    format!(
+                        "is not JSON ({}; its text is not shown: it may carry credentials)",
+                        ct()
+                    ),
+                    None,
+                ),
                 None => {
                     let shown = outside(&excerpt(&text, 400), &self.secrets(), 120);
                     (
@@ -573,63 +611,97 @@ impl Client {
         }))
     }
 
-    /// What to do after a failed request; `Ok(action)` to go on, `Err` to give up.
-    pub async fn after_failure(
+    /// The one driver of the request engine: performs each [`Command`] of
+    /// `machine` (send a request of `routes`, ask the token provider again,
+    /// tell `onRetry` and wait) and steps it with what happened, until it is
+    /// done. The deadline and the caller's signal stop it at any await.
+    /// `ledger` holds every nonce the call (or batch) sent.
+    pub async fn drive(
         &mut self,
-        op: Operation,
-        unanswered: Unanswered,
-        retries: u32,
-        nonce_is_ours: bool,
-        refreshed: &mut bool,
-    ) -> Result<Action, Failure> {
-        let (failure, outcome, retry_after) = match unanswered {
-            Unanswered::Final(f) => return Err(f),
-            Unanswered::Failed {
-                failure,
-                outcome,
-                retry_after,
-            } => (failure, outcome, retry_after),
-        };
-        let situation = Situation {
-            operation: op,
-            nonce_is_ours,
-            can_refresh_token: self.provider.is_some() && !*refreshed,
-            retries,
-            max_retries: self.max_retries,
-        };
-        match decide(outcome, situation) {
-            Action::Fail => Err(failure),
-            Action::RefreshToken => {
-                // Asked again once per request; sent again only if the token changed.
-                let Some(provider) = self.provider.clone() else {
-                    return Err(failure);
-                };
-                *refreshed = true;
-                let token = self.ask_provider(&provider, op, true).await?;
-                if token == self.token {
-                    return Err(failure);
+        machine: &mut Exchange,
+        routes: &Route,
+        ledger: &RefCell<NonceLedger>,
+    ) -> Result<(Value, Option<String>), Failure> {
+        let mut event = Event::Start;
+        // The JS cause of the last failure, kept here: the machine holds no JS values.
+        let mut last_cause: Option<JsValue> = None;
+        loop {
+            let clock = Clock {
+                now_ms: js_sys::Date::now(),
+                random: js_sys::Math::random(),
+                deadline_ms: self.guard.deadline_ms,
+            };
+            let command = match ledger.try_borrow_mut() {
+                Ok(mut l) => machine.step(event, clock, &mut l),
+                Err(_) => machine.step(event, clock, &mut NonceLedger::default()),
+            };
+            event = match command {
+                Command::Send(request) => {
+                    if let Request::Retry(nonce) = &request {
+                        self.learn(nonce);
+                    }
+                    let op = machine.operation_of(&request);
+                    let (method, url, body) =
+                        resolve(routes, &request, &self.origin, &self.project);
+                    match self.send_once(op, method, &url, body.as_deref()).await {
+                        Ok((answer, request_id)) => Event::Answered(answer, request_id),
+                        Err(Unanswered::Final(f)) => return Err(f),
+                        Err(Unanswered::Failed {
+                            failure,
+                            outcome,
+                            retry_after,
+                        }) => {
+                            last_cause = failure.cause;
+                            Event::Failed {
+                                error: *failure.error,
+                                outcome,
+                                retry_after,
+                            }
+                        }
+                    }
                 }
-                self.token = token;
-                Ok(Action::RefreshToken)
-            }
-            action @ (Action::Resend | Action::ResendWithNewSession) => {
-                let now = js_sys::Date::now();
-                let wait = wait_ms(retries, retry_after.as_deref(), now, js_sys::Math::random());
-                if !wait_fits(now, wait, self.guard.deadline_ms) {
-                    return Err(failure);
+                Command::RefreshToken => {
+                    let op = machine.operation();
+                    let Some(provider) = self.provider.clone() else {
+                        // The machine asks only when there is a provider.
+                        return Err(CdfError::invalid_input("token", "be a provider").into());
+                    };
+                    let token = self.ask_provider(&provider, op, true).await?;
+                    let changed = token != self.token;
+                    if changed {
+                        self.token = token;
+                    }
+                    Event::TokenRefreshed { changed }
                 }
-                self.tell_retry(op, wait, &failure, action == Action::ResendWithNewSession);
-                if let Err(stop) = self.guard.sleep(wait).await {
-                    return Err(self.stopped(op, stop));
+                Command::Wait { ms, new_session } => {
+                    let op = match machine.last_error() {
+                        Some(error) => {
+                            self.tell_retry(ms, error, new_session);
+                            error.operation.unwrap_or_else(|| machine.operation())
+                        }
+                        None => machine.operation(),
+                    };
+                    if let Err(stop) = self.guard.sleep(ms).await {
+                        return Err(self.stopped(op, stop));
+                    }
+                    Event::Waited
                 }
-                Ok(action)
-            }
+                Command::Done(Ok(answer)) => return Ok(answer),
+                Command::Done(Err(Ended::LastFailure(error))) => {
+                    return Err(Failure {
+                        error: Box::new(error),
+                        cause: last_cause,
+                        passthrough: None,
+                    })
+                }
+                Command::Done(Err(Ended::Own(error))) => return Err(error.into()),
+            };
         }
     }
 
     /// A request that sends no nonce, retried by the read-only rules (429,
     /// 502, 503, 504, network, `cdf-is-auto-retryable`; a 401 asks the
-    /// provider again).
+    /// provider again): the engine's read-only plan.
     pub async fn read_only(
         &mut self,
         op: Operation,
@@ -637,19 +709,59 @@ impl Client {
         url: &str,
         body: Option<&str>,
     ) -> Result<(Value, Option<String>), Failure> {
-        let (mut retries, mut refreshed) = (0, false);
-        loop {
-            match self.send_once(op, method, url, body).await {
-                Ok(answer) => return Ok(answer),
-                Err(unanswered) => {
-                    let action = self
-                        .after_failure(op, unanswered, retries, false, &mut refreshed)
-                        .await?;
-                    if action != Action::RefreshToken {
-                        retries += 1;
-                    }
-                }
-            }
+        let mut machine = Exchange::read_only(op, self.max_retries, self.provider.is_some());
+        let method = match method {
+            Method::Get => HttpMethod::Get,
+            Method::Post => HttpMethod::Post,
+        };
+        let target = Route::Plain {
+            method,
+            url: url.to_owned(),
+            body: body.map(str::to_owned),
+        };
+        self.drive(&mut machine, &target, &RefCell::default()).await
+    }
+
+    /// Whether this call has a token provider.
+    pub fn has_provider(&self) -> bool {
+        self.provider.is_some()
+    }
+
+    /// `maxRetries`.
+    pub fn max_retries(&self) -> u32 {
+        self.max_retries
+    }
+}
+
+/// The method, URL and body of the engine's `request` to `target`.
+fn resolve(
+    target: &Route,
+    request: &Request,
+    origin: &str,
+    project: &str,
+) -> (Method, String, Option<String>) {
+    match (target, request) {
+        (Route::Plain { method, url, body }, _) => {
+            let method = match method {
+                HttpMethod::Get => Method::Get,
+                HttpMethod::Post => Method::Post,
+            };
+            (method, url.clone(), body.clone())
+        }
+        (Route::Retry { session_body, .. }, Request::Session) => (
+            Method::Post,
+            sessions_url(origin, project),
+            Some(session_body.clone()),
+        ),
+        (Route::Retry { execution_id, .. }, Request::Retry(nonce)) => (
+            Method::Post,
+            retry_url(origin, project, execution_id),
+            Some(RetryBody::new(nonce.expose()).to_json()),
+        ),
+        // A retry plan sends no plain request; were it asked to, the retry URL
+        // without a body is refused by CDF, never sent a nonce.
+        (Route::Retry { execution_id, .. }, Request::Plain) => {
+            (Method::Post, retry_url(origin, project, execution_id), None)
         }
     }
 }

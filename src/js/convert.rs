@@ -12,6 +12,7 @@ use js_sys::{Array, Reflect};
 use wasm_bindgen::prelude::*;
 
 use crate::error::CdfError;
+use crate::json::SURROGATE_MARK;
 use crate::value::Value;
 
 #[wasm_bindgen(module = "/src/js/runtime.js")]
@@ -92,9 +93,10 @@ fn refuse(field: &str, reason: &str, cause: Option<JsValue>) -> Refusal {
 /// Reads `options` once: keys, then each known key's value. A key that
 /// `check` refuses (unknown, or refused on purpose) with a value other than
 /// `undefined` is refused before anything is converted.
+#[inline(never)]
 pub fn snapshot(
     options: &JsValue,
-    check: impl Fn(&str) -> Result<(), CdfError>,
+    check: &dyn Fn(&str) -> Result<(), CdfError>,
 ) -> Result<Snapshot, Refusal> {
     let read = read_options(options).unwrap_or(JsValue::NULL);
     if !read.is_object() {
@@ -176,12 +178,23 @@ fn to_value(v: &JsValue, depth: u32, budget: &mut Budget) -> Value {
         Value::Number(n)
     } else if v.is_string() {
         let units = string_length(v).unwrap_or(f64::INFINITY);
+        if units < 0.0 {
+            // A lone surrogate: UTF-8 (a URL, a JSON body) cannot carry it.
+            return Value::Other("a string that is not well-formed Unicode (a lone surrogate)");
+        }
         if units > budget.string_units || units > budget.max_string {
             return Value::Other(TOO_LONG);
         }
         budget.string_units -= units;
-        v.as_string()
-            .map_or(Value::Other("a string"), Value::String)
+        v.as_string().map_or(Value::Other("a string"), |s| {
+            // The JSON writer reads U+F0000 as the mark of a lone surrogate (see
+            // json::SURROGATE_MARK): a real one is doubled, as the answer parser does.
+            if s.contains(SURROGATE_MARK) {
+                Value::String(s.replace(SURROGATE_MARK, "\u{F0000}\u{F0000}"))
+            } else {
+                Value::String(s)
+            }
+        })
     } else if v.is_function() {
         Value::Function
     } else if !v.is_object() {

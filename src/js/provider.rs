@@ -10,7 +10,6 @@ use std::rc::Rc;
 
 use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use super::client::{bad_answer, check_origin, Client, Failure};
 use super::convert::snapshot;
@@ -35,7 +34,7 @@ struct State {
 
 /// Builds the provider function for `options`.
 pub fn client_credentials_token(options: JsValue) -> JsValue {
-    let options = snapshot(&options, |key| {
+    let options = snapshot(&options, &|key| {
         if TOKEN_KEYS.contains(&key) {
             Ok(())
         } else {
@@ -100,11 +99,11 @@ fn provide(state: &Rc<RefCell<State>>, context: &JsValue) -> Promise {
                 s.cached.clone()
             };
             let state2 = state.clone();
-            let promise = future_to_promise(async move {
+            let promise = super::driver::spawn(Box::pin(async move {
                 let result = fetch(&state2, previous).await;
                 state2.borrow_mut().in_flight = None;
                 result
-            });
+            }));
             s.in_flight = Some(promise.clone());
             promise
         }

@@ -74,9 +74,16 @@ export function read(v, key) {
   }
 }
 
-/** The length of a string, before it is copied into wasm memory. */
+/** The length of a string before it is copied into wasm memory, or -1 when it holds a lone surrogate. */
 export function stringLength(s) {
-  return s.length;
+  return wellFormed(s) ? s.length : -1;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Whether `s` is well-formed Unicode (no lone surrogate, which UTF-8 cannot carry). */
+function wellFormed(s) {
+  return typeof s.isWellFormed === "function" ? s.isWellFormed() : !LONE_SURROGATE.test(s);
 }
 
 // ---- AbortSignal: one listener per caller's signal, however many calls share it.

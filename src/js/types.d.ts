@@ -52,7 +52,7 @@ export declare class CdfError extends Error {
   kind: CdfErrorKind;
   /** Which request failed. Absent for "invalid_input" and for a .wasm that failed to load. */
   operation?: CdfOperation;
-  /** The HTTP status CDF (or the identity provider) answered with, 100 to 599: set for kind "api". */
+  /** The HTTP status CDF (or the identity provider) answered with, 100 to 999 (any status the runtime delivers): set for kind "api". */
   status?: number;
   /** `error.code` of a CDF error body (a number), or the OAuth `error` of a token answer (e.g. "invalid_client"). */
   code?: number | string;
@@ -86,7 +86,7 @@ export interface CdfInvalidInputError extends CdfError {
 /** CDF (or the identity provider) answered with an error status. */
 export interface CdfApiError extends CdfError {
   kind: "api";
-  /** The HTTP status, 100 to 599 (e.g. 400, 401, 403, 404, 429, 503). */
+  /** The HTTP status, 100 to 999 (e.g. 400, 401, 403, 404, 429, 503; Node delivers 600 to 999 as they are). */
   status: number;
   operation: CdfOperation;
 }
@@ -475,7 +475,7 @@ export type CancelExecutionOptions = ConnectionOptions & {
    * Why it is cancelled, as CDF records it: 1 to 500 characters, no NUL. Sent as
    * `{"reason": …}`; without it the body is `{}`.
    */
-  reason?: string;
+  reason?: string | undefined;
 };
 
 /**
@@ -500,9 +500,9 @@ export type ListTriggerRunsOptions = ConnectionOptions & {
    * Keep only the runs whose `status` equals this exactly, e.g. "failed" (runs that failed to
    * start an execution) or "success". Filtered by this module: the API has no such filter.
    */
-  status?: "failed" | "success" | (string & {});
+  status?: "failed" | "success" | (string & {}) | undefined;
   /** Most runs returned, counted after the `status` filter: an integer from 1 to 10000. Default 100. */
-  limit?: number;
+  limit?: number | undefined;
 };
 
 /** One run of a trigger, as CDF's trigger history lists it. */
@@ -532,3 +532,89 @@ export interface TriggerRun {
  * Read-only retry rules; errors have `operation: "listTriggerRuns"`.
  */
 export declare function listTriggerRuns(options: ListTriggerRunsOptions): Promise<TriggerRun[]>;
+
+// ---- groupFailures -----------------------------------------------------------------------
+
+/**
+ * What {@link groupFailures} reads of one execution: a {@link WorkflowExecution} or a
+ * {@link WorkflowExecutionDetails} fits as it is. Only `id` and `status` are read of a RUNNING
+ * or COMPLETED execution; of the others also the optional fields below (`undefined` or `null`
+ * is absent), and of their tasks `status` in order up to the first failed one (FAILED,
+ * FAILED_WITH_TERMINAL_ERROR or TIMED_OUT), whose `externalId` and `reasonForIncompletion`
+ * are read too. Other fields are never read.
+ */
+export interface GroupFailuresExecution {
+  /** The execution id, returned as given in {@link FailureGroup.executionIds}. */
+  id: string;
+  /** Its status; RUNNING and COMPLETED executions are left out, any other value is grouped. */
+  status: string;
+  /** Its workflow. @default "" */
+  workflowExternalId?: string | null | undefined;
+  /** When it was created, in milliseconds since the epoch (a finite number): orders `executionIds`. @default oldest, after every execution that has one */
+  createdTime?: number | null | undefined;
+  /** Why it did not complete. @default "" */
+  reasonForIncompletion?: string | null | undefined;
+  /** Its tasks (details): the first failed one gives the signature and `failedTask`. */
+  executedTasks?:
+    | ReadonlyArray<{
+        externalId: string;
+        status: string;
+        reasonForIncompletion?: string | null | undefined;
+      }>
+    | null
+    | undefined;
+}
+
+/** Options of {@link groupFailures}. Unknown keys are rejected (`invalid_input` naming the key). */
+export interface GroupFailuresOptions {
+  /** The most groups returned (the largest first): an integer from 1 to 1000. @default 100 */
+  limit?: number | undefined;
+}
+
+/** Executions of one workflow that failed the same way: what {@link groupFailures} returns. */
+export interface FailureGroup {
+  /** The workflow ("" for executions without `workflowExternalId`). */
+  workflowExternalId: string;
+  /**
+   * The normalised reason, e.g. "Function call timed out after <n> seconds": ids (UUIDs, 8 or
+   * more hex digits with a letter) become `<id>`, ISO 8601 date-times and 13-digit epoch
+   * milliseconds `<time>`, quoted text `"<value>"` or `'<value>'`, other numbers `<n>`; whitespace
+   * collapsed and trimmed; at most 200 characters. With a failed task: `"{externalId}: {its
+   * normalised reason}"`. An execution without a reason (and without a failed task) gives "".
+   */
+  signature: string;
+  /** How many executions of each status, e.g. `{ FAILED: 12, TIMED_OUT: 3 }` (a plain object, keys in code-point order). */
+  statuses: Record<string, number>;
+  /** How many executions: 1 or more. */
+  count: number;
+  /** Their ids, newest first (`createdTime` descending; equal times, and executions without one, which come last, in input order). */
+  executionIds: string[];
+  /** The newest member's original reason (the failed task's when the signature is the task's): its first 500 characters, no ellipsis. */
+  example: string;
+  /** The newest member's failed task (its `externalId`), when its signature is the task's. */
+  failedTask?: string;
+}
+
+/**
+ * Groups the executions that are neither RUNNING nor COMPLETED by workflow and by the
+ * signature of their failure, largest group first (then by `workflowExternalId`, then by
+ * `signature`, in code-point order), at most `options.limit` groups. Synchronous; no network.
+ * `[]` gives `[]`.
+ *
+ * Throws a {@link CdfInvalidInputError} for input it cannot use: `field` is "executions" (not
+ * an array, more than 100000 executions, or more reading than its budget allows: 4000000
+ * property reads and 16777216 characters of text in all, 1048576 in one string),
+ * "executions[3]", "executions[3].status" or "executions[3].executedTasks[0].externalId" (a
+ * field of the wrong type, or a getter or Proxy trap that threw: then `cause` is what it
+ * threw), "options", "limit", or an unknown option key.
+ *
+ * In a browser the WebAssembly module loads asynchronously: called before it has loaded (before
+ * any other call of the package has settled), it throws a {@link CdfNetworkError}
+ * (`retryable: true`, `attempts: 0`, no `operation`) and starts the load; call it again once
+ * the load is done, e.g. after any `await`ed call of the package. Node and Cloudflare Workers
+ * load the module synchronously on the first call: there it always works.
+ */
+export declare function groupFailures(
+  executions: ReadonlyArray<GroupFailuresExecution>,
+  options?: GroupFailuresOptions,
+): FailureGroup[];

@@ -268,4 +268,6 @@ export function assertV2Summary(text, logs = []) {
   assert.equal(summary.cancelled, "TERMINATED", text);
   assert.ok(summary.failedRuns >= 1, text);
   assert.equal(summary.failedRunsAllFailed, true, text);
+  assert.ok(summary.groups >= 2, text);
+  assert.equal(summary.grouped, summary.failedListed, text);
 }

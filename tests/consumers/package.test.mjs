@@ -36,7 +36,7 @@ test("package: npm pack ./pkg gives a publishable tarball", async () => {
   // The runtime entries, one .wasm, the README, and nothing else (no .gitignore, no tarballs).
   for (const f of [
     "README.md", "package.json", "cdf_workflow_retry_bg.wasm", "cdf_workflow_retry.js", "errors.js", "copy.js", "lazy.js", "node.js", "browser.js",
-    "workerd.js", "index.d.ts", "cli.js", "cli-core.js", "mock/index.mjs", "mock/index.d.ts", "mock/server.mjs", "mock/unsupported.js",
+    "workerd.js", "index.d.ts", "cli.js", "cli-core.js", "mock/index.mjs", "mock/index.d.ts", "mock/README.md", "mock/server.mjs", "mock/unsupported.js",
   ]) {
     assert.ok(files.includes(f), `${f} is in the tarball`);
   }
@@ -45,5 +45,7 @@ test("package: npm pack ./pkg gives a publishable tarball", async () => {
   const readme = readFileSync(join(PKG, "README.md"), "utf8");
   assert.match(readme, /^# cdf-workflow-retry/m);
   assert.match(readme, /^## Install and use in each runtime$/m);
+  assert.match(readme, /^## Guide$/m);
+  assert.match(readme, /^## Contents$/m);
   assert.match(readFileSync(join(PKG, "cli.js"), "utf8"), /^#!\/usr\/bin\/env node\n/);
 });

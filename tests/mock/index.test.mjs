@@ -241,6 +241,7 @@ test("the files scripts/build.mjs publishes as cdf-workflow-retry/mock are every
   assert.equal(files[0], "index.mjs");
   assert.equal(files.at(-1), "index.d.ts");
   assert.ok(files.includes("server.mjs") && files.includes("router.mjs"));
+  assert.ok(files.includes("README.md"), "the mock's README ships with it");
   // Every module beside index.mjs is published, except the tests, their helpers and this list.
   const modules = readdirSync(MOCK_DIR).filter((f) => f.endsWith(".mjs") && !f.endsWith(".test.mjs") && f !== "helpers.mjs" && f !== "package-files.mjs");
   assert.deepEqual(files.filter((f) => f.endsWith(".mjs")).sort(), modules.sort());

@@ -1,6 +1,6 @@
 // Which files of tests/mock/ make up `cdf-workflow-retry/mock`: index.mjs, every local module it
 // imports (followed transitively: `import … from "./x.mjs"` and `export … from "./x.mjs"`), and
-// index.d.ts. scripts/build.mjs copies exactly these into pkg/mock/; index.test.mjs checks that
+// README.md and index.d.ts. scripts/build.mjs copies exactly these into pkg/mock/; index.test.mjs checks that
 // they are enough (a copy of them runs on its own) and that nothing else is imported.
 // Not part of the package itself.
 import { readFileSync } from "node:fs";
@@ -29,5 +29,6 @@ export function mockPackageFiles(dir = MOCK_DIR) {
     }
   };
   visit("index.mjs");
-  return [...seen, "index.d.ts"];
+  // The README documents every option, script step and control call for the package's users.
+  return [...seen, "README.md", "index.d.ts"];
 }

@@ -6,7 +6,7 @@ import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
 import { startMockServer } from "../mock/server.mjs";
-import { pkgEntry, isCdfError, project, rejection, errorTexts, FAILED, TIMED_OUT, TERMINATED, COMPLETED } from "./helpers.mjs";
+import { pkgEntry, isCdfError, project, rejection, errorTexts, FAILED, TIMED_OUT, TERMINATED, COMPLETED, mockContext } from "./helpers.mjs";
 
 const lib = await import(pkgEntry);
 const TOKEN = "test-token-hardening2";
@@ -17,23 +17,7 @@ before(async () => {
 });
 after(() => server?.close());
 
-function ctx(tag) {
-  const p = project(tag);
-  const c = (method, path, body) => {
-    const a = server.control(method, path, body);
-    if (a.status >= 400) throw new Error(`mock control ${method} ${path}: ${a.status} ${JSON.stringify(a.body)}`);
-    return a.body;
-  };
-  const base = `/projects/${p}`;
-  return {
-    p,
-    conn: (extra = {}) => ({ project: p, baseUrl: server.url, token: TOKEN, ...extra }),
-    script: (steps) => c("POST", `${base}/script`, steps),
-    log: (op) => c("GET", `${base}/log${op ? `?op=${op}` : ""}`).requests,
-    mintNonce: () => c("POST", `${base}/nonce`, {}).nonce,
-    tokenUrl: `${server.url}/oauth2/${p}/token`,
-  };
-}
+const ctx = (tag) => mockContext(server, tag, TOKEN);
 
 /** A raw HTTP server; `handler(req, res, body, n)`; resolves to { url, requests, close }. */
 async function rawServer(handler) {
@@ -429,5 +413,72 @@ describe("answers and counts", () => {
     assert.equal(byId[FAILED].attempts, 2);
     assert.equal(byId[TIMED_OUT].attempts, 0);
     assert.ok(isCdfError(byId[TIMED_OUT]));
+  });
+});
+
+// ───────────────────────────────────────────── found by the 0.3 review
+
+describe("found by review (0.3)", () => {
+  const TOKEN_LIKE = "eyJhbGciOiJIUzI1NiJ9.cGF5bG9hZA.c2lnbmF0dXJl";
+
+  test("2xx token and session answers that are refused never quote the credentials they hold", async () => {
+    for (const [body, headers] of [
+      [`access_token=${TOKEN_LIKE}&expires_in=3600`, { "content-type": "application/x-www-form-urlencoded" }],
+      [JSON.stringify({ error: 5, access_token: TOKEN_LIKE }), {}],
+      [JSON.stringify({ error: { nested: true }, access_token: TOKEN_LIKE }), {}],
+      [JSON.stringify({ access_token: `${TOKEN_LIKE} with spaces` }), {}],
+    ]) {
+      const c = ctx("cred-token");
+      c.script({ on: "token", status: 200, body, headers });
+      const provider = lib.clientCredentialsToken({ tokenUrl: c.tokenUrl, clientId: "test-client-cc", clientSecret: "test-secret-hardening2" });
+      const e = await rejection(provider());
+      for (const text of errorTexts(e)) assert.ok(!text.includes(TOKEN_LIKE), `${body}: ${text}`);
+    }
+    const c = ctx("cred-session");
+    const nonce = "nonce-that-must-stay-secret-12345";
+    c.script({ on: "sessions", status: 200, body: `{"items":[{"nonce":"${nonce}"`, headers: { "content-type": "text/plain" } });
+    const e = await rejection(lib.retryExecution(c.conn({ executionId: FAILED })));
+    assert.equal(e.kind, "invalid_response");
+    for (const text of errorTexts(e)) assert.ok(!text.includes(nonce), text);
+  });
+
+  test("U+F0000 in an option is sent as it is; a lone surrogate is refused before any request", async () => {
+    const c = ctx("pua");
+    const RUNNING = "55555555-5555-4555-8555-555555555555";
+    const reason = "stuck \u{F0000}abc \u{F0000}\u{F0001}";
+    await lib.cancelExecution(c.conn({ executionId: RUNNING, reason }));
+    assert.equal(JSON.parse(c.log("cancel")[0].body).reason, reason);
+    const d = ctx("lone");
+    for (const [extra, field, fn] of [
+      [{ triggerExternalId: "pump-\ud800" }, "triggerExternalId", lib.listTriggerRuns],
+      [{ executionId: RUNNING, reason: "by \udc00 ops" }, "reason", lib.cancelExecution],
+      [{ workflows: ["wf-\ud800"] }, "workflows[0]", lib.listExecutions],
+    ]) {
+      const e = await rejection(fn(d.conn(extra)));
+      assert.equal(e.kind, "invalid_input", e.message);
+      assert.equal(e.field, field, e.message);
+    }
+    assert.deepEqual(d.log(), []);
+  });
+
+  test("an error object with 70 000 keys is read in linear time, with bounded details", async () => {
+    const c = ctx("extra-keys");
+    const error = { code: 400, message: "bad", missing: Array.from({ length: 5000 }, (_, i) => ({ id: i })) };
+    for (let i = 0; i < 70_000; i++) error[`x${i.toString(36)}`] = "v";
+    c.script({ on: "get", status: 400, body: JSON.stringify({ error }) });
+    const t = performance.now();
+    const e = await rejection(lib.getExecution(c.conn({ executionId: FAILED })));
+    assert.ok(performance.now() - t < 3000);
+    assert.equal(e.status, 400);
+    assert.equal(Object.keys(e.extra).length, 100, "the first 100 other keys");
+    assert.equal(e.missing.length, 1000, "the first 1000 entries");
+  });
+
+  test("terminal escape sequences in outside text are removed whole from messages", async () => {
+    const c = ctx("escapes");
+    c.script({ on: "get", status: 400, body: JSON.stringify({ error: { code: 400, message: "Trigger paused \u001b]0;pwned\u0007 \u001b[2J\u001b[31mred\u001b[0m \u009b31m \u001bPdcs\u001b\\ \u202Eevil" } }) });
+    const e = await rejection(lib.getExecution(c.conn({ executionId: FAILED })));
+    for (const residue of ["pwned", "[2J", "31m", "dcs", "\u202E", "\u001b", "\u009b"]) assert.ok(!e.message.includes(residue), `${residue}: ${e.message}`);
+    assert.match(e.message, /Trigger paused red evil/);
   });
 });

@@ -70,3 +70,30 @@ export async function rejection(promise) {
 export function errorTexts(e) {
   return [e.message, String(e), e.stack ?? "", JSON.stringify(e), JSON.stringify({ ...e }), String(e.cause ?? ""), e.cause?.message ?? ""];
 }
+
+/**
+ * One project on a shared in-process mock (`startMockServer`), with its control calls:
+ * `conn(extra)` the connection options, `script`, `log(op?)`, `mintNonce`, `tokenUrl`, the
+ * trigger controls (`addRuns`, `paging`, `triggerRuns`). A control call that fails throws.
+ */
+export function mockContext(server, tag, token = "test-token-node") {
+  const p = project(tag);
+  const c = (method, path, body) => {
+    const a = server.control(method, path, body);
+    if (a.status >= 400) throw new Error(`mock control ${method} ${path}: ${a.status} ${JSON.stringify(a.body)}`);
+    return a.body;
+  };
+  const base = `/projects/${p}`;
+  const trigger = (t) => `${base}/triggers/${encodeURIComponent(t)}`;
+  return {
+    p,
+    conn: (extra = {}) => ({ project: p, baseUrl: server.url, token, ...extra }),
+    script: (steps) => c("POST", `${base}/script`, steps),
+    log: (op) => c("GET", `${base}/log${op ? `?op=${op}` : ""}`).requests,
+    mintNonce: () => c("POST", `${base}/nonce`, {}).nonce,
+    tokenUrl: `${server.url}/oauth2/${p}/token`,
+    addRuns: (t, body) => c("POST", `${trigger(t)}/runs`, body),
+    paging: (t, cursors) => c("POST", `${trigger(t)}/paging`, { cursors }),
+    triggerRuns: (t) => c("GET", `${trigger(t)}/runs`).items,
+  };
+}

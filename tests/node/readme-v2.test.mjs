@@ -1,13 +1,15 @@
-// The README's examples for the 0.2 functions, each run as written against the
-// mock CDF server: only the import (to the built package), `cluster` (to the
-// mock's baseUrl), the token URL (to the mock's) and a `getAccessToken` for
-// the demo token are supplied.
+// The README's examples of the guide and of the reference (each marked
+// `<!-- example v2: NAME -->`), each run as written against the mock CDF server:
+// only the import (to the built package), `cluster` (to the mock's baseUrl), the
+// token URL (to the mock's) and a `getAccessToken` for the demo token are
+// supplied. A marker that is missing fails its test. The Worker of "Tokens at the
+// edge" runs in workerd: tests/consumers/readme.test.mjs.
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { execFile } from "node:child_process";
 import { join } from "node:path";
-import { root, pkgEntry, withMock } from "./helpers.mjs";
+import { root, pkgEntry, withMock, control } from "./helpers.mjs";
 
 function example(name) {
   const readme = readFileSync(join(root, "README.md"), "utf8");
@@ -15,8 +17,18 @@ function example(name) {
   assert.ok(at >= 0, `the README marks its ${name} example`);
   const block = readme.slice(at).match(/```js\n([\s\S]*?)```/);
   assert.ok(block, "a js block follows the marker");
+  assert.ok(readme.indexOf("<!-- example", at + 1) < 0 || readme.indexOf("<!-- example", at + 1) > at + block.index, "the block follows its own marker");
   return block[1];
 }
+
+test("every example marker of the README has its test", () => {
+  const readme = readFileSync(join(root, "README.md"), "utf8");
+  const names = [...readme.matchAll(/<!-- example v2: ([\w-]+) -->/g)].map((m) => m[1]);
+  // here: list … triage; tests/node/failures.test.mjs: groups; tests/consumers/readme.test.mjs: edge
+  const tested = ["list", "get", "wait", "batch", "token", "cancel", "trigger-runs", "triage", "groups", "edge"];
+  assert.deepEqual([...names].sort(), [...tested].sort(), "each marker once, and no marker without a test");
+  assert.equal(readme.match(/<!-- example: tests\/node\/readme\.test\.mjs/g)?.length, 1, "the retry example's marker, once");
+});
 
 function run(name, mock, env = {}) {
   const code =
@@ -100,4 +112,48 @@ test("README listTriggerRuns example", async () => {
     assert.ok(lines.length >= 1, r.stdout);
     for (const line of lines) assert.match(line, /^\d{4}-\d\d-\d\dT[\d:.]+Z \S/, line);
   });
+});
+
+test("README triage example: lists, groups, and retries only the transient groups", async () => {
+  await withMock(async (mock) => {
+    const r = await run("triage", mock);
+    assert.equal(r.status, 0, r.stderr);
+    const lines = r.stdout.trim().split("\n");
+    const last = lines.pop().match(/^retried (\d+), not retried (\d+)$/);
+    assert.ok(last, r.stdout);
+    const groups = lines.map((line) => {
+      const m = line.match(/^(retry|skip ) (\d+) × ([\w-]+): (.+)$/);
+      assert.ok(m, `a group line: ${line}`);
+      return { retry: m[1] === "retry", count: Number(m[2]), workflow: m[3], signature: m[4] };
+    });
+    // The mock's seed has transient causes (timeouts, 429, "temporarily unavailable") and others.
+    const transient = /timed out|too many requests|temporarily unavailable/i;
+    assert.ok(groups.some((g) => g.retry) && groups.some((g) => !g.retry), r.stdout);
+    for (const g of groups) assert.equal(g.retry, transient.test(g.signature), `retried only when transient: ${g.signature}`);
+    assert.ok(groups.some((g) => !g.retry && /unique constraint/.test(g.signature)), "a data error is skipped");
+    const toRetry = groups.filter((g) => g.retry).reduce((n, g) => n + g.count, 0);
+    assert.equal(Number(last[1]) + Number(last[2]), toRetry, "every execution of the transient groups was tried");
+    assert.equal(Number(last[2]), 0, r.stdout);
+
+    // What the mock received: one retry per execution of the transient groups, nothing else retried.
+    const retries = (await control(mock, "GET", "/projects/my-project/log?op=retry")).requests;
+    const ids = retries.map((q) => q.path.match(/executions\/([0-9a-f-]{36})\/retry$/)[1]);
+    assert.equal(new Set(ids).size, toRetry);
+    assert.equal(ids.length, toRetry);
+    const { items } = await control(mock, "GET", "/projects/my-project/executions");
+    for (const id of ids) assert.equal(items.find((e) => e.id === id)?.status, "RUNNING", id);
+    // The failed executions left in the example's window are the skipped ones: no transient cause.
+    const { listExecutions } = await import(pkgEntry);
+    const left = await listExecutions({
+      project: "my-project",
+      baseUrl: mock.url,
+      token: "demo-token",
+      status: ["FAILED", "TIMED_OUT"],
+      createdTimeStart: Date.now() - 7 * 24 * 3600 * 1000 + 60_000, // the example ran less than a minute ago
+      limit: 1000,
+    });
+    assert.ok(left.length > 0);
+    for (const e of left) assert.ok(!transient.test(e.reasonForIncompletion ?? ""), `left failed: ${e.reasonForIncompletion}`);
+    assert.ok(left.length <= groups.filter((g) => !g.retry).reduce((n, g) => n + g.count, 0), "only skipped executions are left");
+  }, { retryOutcomeDelayMs: 600_000 });
 });

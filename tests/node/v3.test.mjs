@@ -4,7 +4,7 @@
 import { test, describe, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { startMockServer } from "../mock/server.mjs";
-import { pkgEntry, isCdfError, project, rejection, errorTexts, FAILED, COMPLETED } from "./helpers.mjs";
+import { pkgEntry, isCdfError, project, rejection, errorTexts, FAILED, COMPLETED, mockContext } from "./helpers.mjs";
 
 const lib = await import(pkgEntry);
 const TOKEN = "test-token-v3-secret";
@@ -16,24 +16,7 @@ before(async () => {
 });
 after(() => server?.close());
 
-function ctx(tag) {
-  const p = project(tag);
-  const c = (method, path, body) => {
-    const a = server.control(method, path, body);
-    if (a.status >= 400) throw new Error(`mock control ${method} ${path}: ${a.status} ${JSON.stringify(a.body)}`);
-    return a.body;
-  };
-  const base = `/projects/${p}`;
-  return {
-    p,
-    conn: (extra = {}) => ({ project: p, baseUrl: server.url, token: TOKEN, ...extra }),
-    script: (steps) => c("POST", `${base}/script`, steps),
-    log: (op) => c("GET", `${base}/log${op ? `?op=${op}` : ""}`).requests,
-    addRuns: (t, body) => c("POST", `${base}/triggers/${encodeURIComponent(t)}/runs`, body),
-    paging: (t, cursors) => c("POST", `${base}/triggers/${encodeURIComponent(t)}/paging`, { cursors }),
-    triggerRuns: (t) => c("GET", `${base}/triggers/${encodeURIComponent(t)}/runs`).items,
-  };
-}
+const ctx = (tag) => mockContext(server, tag, TOKEN);
 
 function assertRefused(e, field, c) {
   assert.ok(isCdfError(e), `not a CdfError: ${e}`);

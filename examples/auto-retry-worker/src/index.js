@@ -1,21 +1,29 @@
 // A Cloudflare Worker that heals failed CDF workflow executions on a schedule.
 //
 // Each cron run lists the executions of the configured workflows that failed since the previous
-// run (with an overlap), retries each at most MAX_RETRIES times across runs (the count is kept in
+// run (with an overlap), groups them by cause (groupFailures) and retries only the groups whose
+// cause is transient (TRANSIENT_CAUSES, by default timeouts, 429, 502/503/504, dropped
+// connections), each execution at most MAX_RETRIES times across runs (the count is kept in
 // Workers KV by execution id), skips TERMINATED unless RETRY_TERMINATED, starts at most
-// MAX_PER_RUN retries, and logs one JSON summary line. GET /status answers the last run's summary
-// to callers that send the STATUS_SECRET in the x-status-secret header.
+// MAX_PER_RUN retries, counts the failed runs of the TRIGGERS in the window (listTriggerRuns), and
+// logs one JSON summary line. GET /status answers the last run's summary to callers that send the
+// STATUS_SECRET in the x-status-secret header.
 //
 // Settings: wrangler.toml [vars]; secrets with `wrangler secret put`; see README.md.
-// The decisions (window, who to retry, the cap, the summary) are pure functions in plan.js.
-import { listExecutions, retryExecutions, clientCredentialsToken } from "cdf-workflow-retry";
+// The decisions (window, which failures are transient, who to retry, the caps, the trigger counts,
+// the summary) are pure functions in plan.js.
+import { listExecutions, retryExecutions, clientCredentialsToken, groupFailures, listTriggerRuns } from "cdf-workflow-retry";
 import {
   RETRYABLE_STATUSES,
   readConfig,
   listWindow,
   selectFound,
+  byStatus,
+  groupAll,
+  classifyGroups,
   countable,
   planRetries,
+  countTriggerRuns,
   failureCounts,
   nextSince,
   summarize,
@@ -62,11 +70,18 @@ export async function runOnce(env, now) {
     run.listLimit = config.listLimit;
     state = (await env.RETRY_STATE.get(stateKey(config.project), "json")) ?? {};
 
+    // Every token this run uses is a secret too: masked wherever CDF's text reaches the summary.
+    const provider = tokenProvider(config.idp);
+    const token = async (context) => {
+      const value = await provider(context);
+      if (!run.secrets.includes(value)) run.secrets.push(value);
+      return value;
+    };
     const connection = {
       project: config.project,
       cluster: config.cluster,
       baseUrl: config.baseUrl,
-      token: tokenProvider(config.idp),
+      token,
       appName: APP_NAME,
     };
     run.window = listWindow({ now, since: state.since, overlapMs: config.overlapMs, lookbackMs: config.lookbackMs });
@@ -79,8 +94,10 @@ export async function runOnce(env, now) {
       limit: config.listLimit,
     });
     run.found = selectFound(run.listed, run.window);
-    const counts = await readCounts(env.RETRY_STATE, config.project, countable(run.found, config));
-    run.plan = planRetries(run.found, counts, config);
+    // Why they failed: the groups of the executions the status rule lets through, split by cause.
+    run.groups = classifyGroups(groupAll(byStatus(run.found, config), groupFailures).groups, config.transientCauses);
+    const counts = await readCounts(env.RETRY_STATE, config.project, countable(run.found, config, run.groups.transientIds));
+    run.plan = planRetries(run.found, counts, config, run.groups.transientIds);
 
     const byId = new Map(run.plan.retry.map((e) => [e.id.toLowerCase(), e]));
     const result = byId.size
@@ -96,6 +113,9 @@ export async function runOnce(env, now) {
       attempted.map((id) => env.RETRY_STATE.put(countKey(config.project, id), String((counts.get(id.toLowerCase()) ?? 0) + 1), { expirationTtl: ttl })),
     );
     state.since = nextSince({ window: run.window, deferred: run.plan.skipped.perRunCap, failures: run.failures });
+
+    // The failed runs of the configured triggers in the window: a report, it moves nothing.
+    if (config.triggers.length) run.triggerRuns = await readTriggerRuns(connection, config, run.window);
   } catch (e) {
     run.error = e; // the window does not move: the next run looks at the same failures again
   }
@@ -111,6 +131,26 @@ export async function runOnce(env, now) {
     }
   }
   return summary;
+}
+
+/**
+ * Each configured trigger's runs in the window, counted (countTriggerRuns): one history read of
+ * at most TRIGGER_RUNS_LIMIT runs per trigger, newest first, all statuses (the package's
+ * `status: "failed"` filter is applied after reading, and its limit counts failed runs only, so
+ * it would read a trigger's whole history when few runs failed). A trigger whose history cannot
+ * be read is reported with its error; the others are still counted.
+ */
+async function readTriggerRuns(connection, config, window) {
+  return Promise.all(
+    config.triggers.map(async (trigger) => {
+      try {
+        const runs = await listTriggerRuns({ ...connection, triggerExternalId: trigger, limit: config.triggerRunsLimit });
+        return { trigger, ...countTriggerRuns(runs, window, config.triggerRunsLimit) };
+      } catch (error) {
+        return { trigger, error };
+      }
+    }),
+  );
 }
 
 /** The retry counts of `executions` from KV: a Map from lower-case id to count. */

@@ -1,6 +1,7 @@
 // The decisions of the auto-retry Worker, as pure functions (no I/O, no clock, no library):
-// the configuration, the time window of a run, which executions to retry, where the next run
-// starts, and the summary line. `test/plan.test.mjs` tests them with `node --test`.
+// the configuration, the time window of a run, which failures are transient, which executions to
+// retry, where the next run starts, the trigger run counts, and the summary line.
+// `test/plan.test.mjs` tests them with `node --test`.
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -16,7 +17,40 @@ const NUMBERS = [
   ["LOOKBACK_HOURS", 24, 1, 8760], // how old (createdTime) an execution may be; also the first run's window
   ["LIST_LIMIT", 1000, 1, 10000], // executions listed per run at most (1000 per list request)
   ["CONCURRENCY", 4, 1, 16], // retries in flight at once
+  ["TRIGGER_RUNS_LIMIT", 1000, 1, 10000], // trigger runs read per trigger and run at most (1000 per request)
 ];
+
+/**
+ * The causes a failure is retried for, when TRANSIENT_CAUSES is not set: timeouts, rate limits
+ * (429), gateway and availability errors (502, 503, 504), dropped connections. Matched by
+ * `causeMatches` against each failure group's signature and example.
+ */
+export const DEFAULT_TRANSIENT_CAUSES = Object.freeze([
+  "timed out",
+  "timeout",
+  "ETIMEDOUT",
+  "429",
+  "Too Many Requests",
+  "rate limit",
+  "throttled",
+  "throttling",
+  "502",
+  "503",
+  "504",
+  "Bad Gateway",
+  "Service Unavailable",
+  "Gateway Timeout",
+  "temporarily unavailable",
+  "connection reset",
+  "ECONNRESET",
+  "socket hang up",
+]);
+
+/** TRANSIENT_CAUSES: at most this many causes, each at most this long (a signature is cut at 200). */
+const MAX_CAUSES = 100;
+const MAX_CAUSE_CHARS = 200;
+/** TRIGGERS: at most this many trigger external ids (each run reads each one's history). */
+const MAX_TRIGGERS = 20;
 
 /** A bad configuration. Its message names the variables, never their values. */
 export class ConfigError extends Error {
@@ -86,11 +120,87 @@ export function readConfig(env) {
     audience,
   };
 
+  // A list setting may also be a TOML array in wrangler.toml [vars]: it arrives as a JS array.
+  const listText = (name) => (Array.isArray(env[name]) ? JSON.stringify(env[name]) : text(name));
+
+  // Which failures are retried: TRANSIENT_CAUSES (a list, or "*" for every failure).
+  const causes = listText("TRANSIENT_CAUSES");
+  if (causes === undefined) config.transientCauses = [...DEFAULT_TRANSIENT_CAUSES];
+  else {
+    const parsed = parseTransientCauses(causes);
+    if (parsed.problem) problems.push(parsed.problem);
+    config.transientCauses = parsed.causes;
+  }
+
+  // Whose failed trigger runs are counted: TRIGGERS (optional).
+  const triggers = listText("TRIGGERS");
+  if (triggers === undefined) config.triggers = [];
+  else {
+    const parsed = parseTriggers(triggers);
+    if (parsed.problem) problems.push(parsed.problem);
+    config.triggers = parsed.triggers;
+  }
+
   config.statusSecret = text("STATUS_SECRET"); // optional: enables GET /status
   if (!env.RETRY_STATE || typeof env.RETRY_STATE.get !== "function") problems.push("the KV namespace binding RETRY_STATE is missing");
 
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+/**
+ * A list setting: a JSON array of strings when the text starts with `[`, otherwise the text split
+ * at `separator`, each entry trimmed, and empty entries dropped unless `keepEmpty`.
+ * `{ list }` or `{ bad: true }`.
+ */
+function splitList(value, separator, keepEmpty = false) {
+  if (value.startsWith("[")) {
+    let list;
+    try {
+      list = JSON.parse(value);
+    } catch {
+      return { bad: true };
+    }
+    if (!Array.isArray(list) || list.some((x) => typeof x !== "string")) return { bad: true };
+    return { list, json: true };
+  }
+  const list = value.split(separator).map((s) => s.trim());
+  return { list: keepEmpty ? list : list.filter((s) => s !== "") };
+}
+
+/**
+ * TRANSIENT_CAUSES: a JSON array of strings, or causes separated by new lines or `|`; or `*`
+ * alone for every failure. Each cause 1 to 200 characters (trimmed), at most 100 causes,
+ * duplicates (in any case) once. `{ causes }` (an array, or "*") or `{ problem }`, which names
+ * the variable and never its value.
+ */
+export function parseTransientCauses(value) {
+  const shape = 'TRANSIENT_CAUSES must be a JSON array of strings, or causes separated by new lines or "|", or "*"';
+  const { list, bad } = splitList(String(value).trim(), /\r?\n|\|/);
+  if (bad) return { problem: shape };
+  const causes = list.map((s) => s.trim());
+  if (causes.length === 0) return { problem: `${shape}; it names no cause` };
+  if (causes.includes("*")) return causes.length === 1 ? { causes: "*" } : { problem: 'TRANSIENT_CAUSES: "*" (every failure) must be alone' };
+  if (causes.some((c) => c === "" || [...c].length > MAX_CAUSE_CHARS)) return { problem: `TRANSIENT_CAUSES: each cause is 1 to ${MAX_CAUSE_CHARS} characters` };
+  const unique = [...new Map(causes.map((c) => [c.toLowerCase(), c])).values()];
+  if (unique.length > MAX_CAUSES) return { problem: `TRANSIENT_CAUSES names at most ${MAX_CAUSES} causes` };
+  return { causes: unique };
+}
+
+/**
+ * TRIGGERS: trigger external ids, comma separated or one per line (each trimmed; an empty entry
+ * is a problem, as in WORKFLOWS), or a JSON array of strings (for ids holding a comma). Each 1 to
+ * 255 characters, no leading or trailing whitespace, no NUL; at most 20; duplicates once.
+ * `{ triggers }` or `{ problem }`.
+ */
+export function parseTriggers(value) {
+  const shape = "TRIGGERS is a comma-separated list of trigger external ids (1 to 255 characters each), or a JSON array of them";
+  const { list, bad } = splitList(String(value).trim(), /,|\r?\n/, true);
+  if (bad || list.length === 0) return { problem: shape };
+  if (list.some((id) => id === "" || id !== id.trim() || [...id].length > 255 || id.includes("\0"))) return { problem: shape };
+  const triggers = [...new Set(list)];
+  if (triggers.length > MAX_TRIGGERS) return { problem: `TRIGGERS names at most ${MAX_TRIGGERS} triggers` };
+  return { triggers };
 }
 
 function camel(name) {
@@ -124,27 +234,118 @@ export function selectFound(executions, window) {
     .sort((a, b) => failedAt(a) - failedAt(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
-/** The found executions whose retry count matters (TERMINATED ones only when they are retried). */
-export function countable(found, config) {
+/** The found executions the status rule lets through: TERMINATED ones only with RETRY_TERMINATED. */
+export function byStatus(found, config) {
   return found.filter((e) => e.status !== "TERMINATED" || config.retryTerminated);
 }
 
 /**
- * Which found executions to retry now. `counts` maps an execution id (lower case) to how many
- * times earlier runs retried it. Skipped: TERMINATED (unless configured), those retried
- * MAX_RETRIES times already, and those beyond MAX_PER_RUN (deferred to the next run: the
- * oldest failures go first).
+ * Whether `cause` occurs in `text`, ignoring case. A cause that starts (ends) with a digit must
+ * not have a letter or digit just before (after) it, so numbers match whole: "502" matches
+ * "502 Bad Gateway" and "HTTP/502" but not "1502 rows" or "request id a5029bc1". Words match
+ * anywhere: "timeout" matches "TimeoutError", "rate limit" matches "rate limited".
  */
-export function planRetries(found, counts, config) {
-  const skipped = { terminated: [], maxRetries: [], perRunCap: [] };
+export function causeMatches(cause, text) {
+  const c = cause.toLowerCase();
+  const t = String(text ?? "").toLowerCase();
+  const digitStart = /^\d/.test(c);
+  const digitEnd = /\d$/.test(c);
+  for (let i = t.indexOf(c); i !== -1; i = t.indexOf(c, i + 1)) {
+    if (digitStart && ALNUM.test(t[i - 1] ?? "")) continue;
+    if (digitEnd && ALNUM.test(t[i + c.length] ?? "")) continue;
+    return true;
+  }
+  return false;
+}
+const ALNUM = /^[\p{L}\p{N}]$/u;
+
+/**
+ * The first cause of `causes` that matches the group's signature or its example (the newest
+ * member's original reason, where numbers are still numbers: a signature has "<n>" for "429"),
+ * or undefined. `causes` "*" matches every group.
+ */
+export function transientCause(group, causes) {
+  if (causes === "*") return "*";
+  return causes.find((cause) => causeMatches(cause, group.signature) || causeMatches(cause, group.example));
+}
+
+/**
+ * Every execution of `executions` in a failure group: `groupFailures` returns at most 1000
+ * groups, the largest first, so the executions of the groups it left out are grouped again until
+ * none is left. (A group is made of whole executions by workflow and signature, so a second
+ * pass over the rest yields the groups the first left out.) `{ groups, ungrouped }`; ungrouped
+ * stays empty for failed executions.
+ */
+export function groupAll(executions, groupFailures) {
+  const groups = [];
+  let rest = executions;
+  while (rest.length) {
+    const batch = groupFailures(rest, { limit: 1000 });
+    if (!batch.length) break;
+    groups.push(...batch);
+    const grouped = new Set(batch.flatMap((g) => g.executionIds.map((id) => id.toLowerCase())));
+    rest = rest.filter((e) => !grouped.has(e.id.toLowerCase()));
+  }
+  return { groups, ungrouped: rest };
+}
+
+/**
+ * The groups split by cause: `transient` (each with the `cause` that matched), `notTransient`,
+ * and `transientIds`, the lower-case ids of the executions in transient groups.
+ */
+export function classifyGroups(groups, causes) {
+  const transient = [];
+  const notTransient = [];
+  const transientIds = new Set();
+  for (const group of groups) {
+    const cause = transientCause(group, causes);
+    if (cause === undefined) notTransient.push(group);
+    else {
+      transient.push({ ...group, cause });
+      for (const id of group.executionIds) transientIds.add(id.toLowerCase());
+    }
+  }
+  return { transient, notTransient, transientIds };
+}
+
+/** The found executions whose retry count matters: let through by status, in a transient group. */
+export function countable(found, config, transientIds) {
+  return byStatus(found, config).filter((e) => transientIds.has(e.id.toLowerCase()));
+}
+
+/**
+ * Which found executions to retry now. `counts` maps an execution id (lower case) to how many
+ * times earlier runs retried it; `transientIds` holds the lower-case ids of the executions in
+ * transient failure groups. Skipped, in this order: TERMINATED (unless configured), those whose
+ * failure is not transient, those retried MAX_RETRIES times already, and those beyond
+ * MAX_PER_RUN (deferred to the next run: the oldest failures go first).
+ */
+export function planRetries(found, counts, config, transientIds) {
+  const skipped = { terminated: [], notTransient: [], maxRetries: [], perRunCap: [] };
   const eligible = [];
   for (const e of found) {
+    const id = e.id.toLowerCase();
     if (e.status === "TERMINATED" && !config.retryTerminated) skipped.terminated.push(e);
-    else if ((counts.get(e.id.toLowerCase()) ?? 0) >= config.maxRetries) skipped.maxRetries.push(e);
+    else if (!transientIds.has(id)) skipped.notTransient.push(e);
+    else if ((counts.get(id) ?? 0) >= config.maxRetries) skipped.maxRetries.push(e);
     else eligible.push(e);
   }
   skipped.perRunCap = eligible.slice(config.maxPerRun);
   return { retry: eligible.slice(0, config.maxPerRun), skipped };
+}
+
+/**
+ * The runs of one trigger's history (newest first, as `listTriggerRuns` returns them, at most
+ * `limit`) counted in the run's window: `runs` fired in it, `failed` those with status "failed".
+ * `truncated` when the history read stopped at `limit` while still inside the window (older
+ * runs of the window were not read: the counts are at least these).
+ */
+export function countTriggerRuns(runs, window, limit) {
+  const inWindow = runs.filter((r) => r.fireTime >= window.failedSince && r.fireTime <= window.createdTimeEnd);
+  const out = { runs: inWindow.length, failed: inWindow.filter((r) => r.status === "failed").length };
+  const oldest = runs.reduce((min, r) => Math.min(min, r.fireTime), Infinity);
+  if (runs.length >= limit && oldest >= window.failedSince) out.truncated = true;
+  return out;
 }
 
 /**
@@ -172,28 +373,43 @@ export function nextSince({ window, deferred, failures }) {
 }
 
 const MAX_FAILURES_LOGGED = 10;
+const MAX_NOT_TRANSIENT_LOGGED = 5;
 
 /**
  * The one summary line of a run, as an object (the Worker logs it as JSON and keeps it in KV
- * for GET /status). Only counts, ids, times and the library's error fields, whose messages the
- * library keeps free of tokens, client secrets and nonces; never a configuration value.
+ * for GET /status). Only counts, ids, times, the library's error fields (whose messages the
+ * library keeps free of tokens, client secrets and nonces), the signatures of the largest
+ * groups skipped as not transient and the configured trigger ids, these two with the Worker's
+ * `secrets` masked. Never another configuration value.
  */
-export function summarize({ project, scheduledTime, durationMs, window, listed, listLimit, found, plan, failures, retried, error, secrets = [] }) {
+export function summarize({ project, scheduledTime, durationMs, window, listed, listLimit, found, groups, plan, failures, retried, triggerRuns, error, secrets = [] }) {
   const summary = {
     event: "auto-retry",
     project: project ?? null,
     ok: !error,
     found: found?.length ?? 0,
     retried: retried?.length ?? 0,
-    skipped: plan ? plan.skipped.terminated.length + plan.skipped.maxRetries.length + plan.skipped.perRunCap.length : 0,
+    skipped: plan ? Object.values(plan.skipped).reduce((n, list) => n + list.length, 0) : 0,
     failed: failures?.length ?? 0,
   };
   if (plan) {
     summary.skippedBecause = {
       terminated: plan.skipped.terminated.length,
+      notTransient: plan.skipped.notTransient.length,
       maxRetries: plan.skipped.maxRetries.length,
       perRunCap: plan.skipped.perRunCap.length,
     };
+  }
+  if (groups) {
+    summary.groups = { transient: groups.transient.length, notTransient: groups.notTransient.length };
+    // The largest groups skipped as not transient (groupFailures' order): why, and how many.
+    if (groups.notTransient.length) {
+      summary.notTransientTop = groups.notTransient.slice(0, MAX_NOT_TRANSIENT_LOGGED).map((g) => ({
+        workflowExternalId: mask(g.workflowExternalId, secrets),
+        signature: mask(g.signature, secrets),
+        count: g.count,
+      }));
+    }
   }
   if (failures?.length) {
     summary.failures = failures.slice(0, MAX_FAILURES_LOGGED).map(({ execution, error: e }) => ({
@@ -208,6 +424,17 @@ export function summarize({ project, scheduledTime, durationMs, window, listed, 
   if (listed !== undefined) summary.listed = listed.length;
   // The list stopped at LIST_LIMIT: older executions of the lookback were not seen.
   if (listed !== undefined && listed.length >= listLimit) summary.truncated = true;
+  if (triggerRuns) {
+    summary.triggerRuns = {
+      failed: triggerRuns.reduce((n, t) => n + (t.failed ?? 0), 0),
+      byTrigger: triggerRuns.map(({ trigger, runs, failed, truncated, error: e }) => {
+        const out = { trigger: mask(trigger, secrets) };
+        if (e) out.error = errorFields(e, secrets);
+        else Object.assign(out, { runs, failed }, truncated ? { truncated } : {});
+        return out;
+      }),
+    };
+  }
   summary.scheduledTime = iso(scheduledTime);
   summary.durationMs = durationMs;
   return summary;
