@@ -1,6 +1,6 @@
 //! Where requests go: the origin from `cluster` or `baseUrl`, and the two API URLs.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
+use std::net::Ipv4Addr;
 
 use crate::validate::{cluster_host, Reason};
 
@@ -30,7 +30,7 @@ pub fn origin_from_base_url(base_url: &str) -> Result<String, Reason> {
     let loopback = match &host {
         Host::Name(name) => name == "localhost",
         Host::V4(ip) => ip.is_loopback(),
-        Host::V6(ip) => ip.is_loopback(),
+        Host::V6(ip) => ip == "::1",
     };
     if !secure && !loopback {
         return Err(BASE_URL_REASON);
@@ -116,7 +116,8 @@ fn path_is_clean(path: &str) -> bool {
 enum Host {
     Name(String),
     V4(Ipv4Addr),
-    V6(Ipv6Addr),
+    /// As [`ipv6`] writes it, without brackets.
+    V6(String),
 }
 
 impl Host {
@@ -137,7 +138,7 @@ fn split_host_port(authority: &str) -> Option<(Host, Option<u16>)> {
             "" => None,
             _ => Some(after.strip_prefix(':')?),
         };
-        return Some((Host::V6(inside.parse().ok()?), parse_port(port)?));
+        return Some((Host::V6(ipv6(inside)?), parse_port(port)?));
     } else {
         match authority.rsplit_once(':') {
             Some((h, p)) => (h, Some(p)),
@@ -157,6 +158,33 @@ fn split_host_port(authority: &str) -> Option<(Host, Option<u16>)> {
                 && !label.ends_with('-')
         });
     labels_ok.then(|| (Host::Name(host_text.to_owned()), port))
+}
+
+/// An IPv6 address (the text between brackets, in lower case) as the URL
+/// Standard serialises it (RFC 5952: `::1`), read by the host's URL parser,
+/// the one that checks every origin before a request (`js::client`); only
+/// hex digits, colons and dots reach it.
+///
+/// An IPv4-mapped address is written with dots (`::ffff:1.2.3.4`), as Rust's
+/// `Ipv6Addr` wrote it before: the URL parser writes it in hex, so the origin
+/// check refuses it, as it always did.
+fn ipv6(text: &str) -> Option<String> {
+    if text.is_empty()
+        || !text
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+    {
+        return None;
+    }
+    let ip = crate::host::ipv6(text)?;
+    if let Some((a, b)) = ip.strip_prefix("::ffff:").and_then(|g| g.split_once(':')) {
+        if let (Ok(a), Ok(b)) = (u16::from_str_radix(a, 16), u16::from_str_radix(b, 16)) {
+            let [a1, a2] = a.to_be_bytes();
+            let [b1, b2] = b.to_be_bytes();
+            return Some(format!("::ffff:{a1}.{a2}.{b1}.{b2}"));
+        }
+    }
+    Some(ip)
 }
 
 /// `None` for a malformed port; `Some(None)` when there is none.

@@ -59,6 +59,7 @@ pub mod error;
 pub mod execution;
 mod fields;
 pub mod filter;
+mod host;
 pub mod json;
 pub mod list;
 pub mod number;

@@ -13,7 +13,7 @@
 //! integer below 2^53 (`1e+21` where Rust writes `1000000000000000000000`):
 //! the text goes to `JSON.parse`, which reads the same number from both.
 //! `tests` compare both paths with Rust's parse and format; the wasm tests
-//! compare the host's with Rust's (`tests/v2.rs`).
+//! compare the host's with Rust's (`tests/host.rs`).
 
 /// 2^53: every integer below it is an exact `f64`.
 const EXACT: f64 = 9_007_199_254_740_992.0;
@@ -35,7 +35,7 @@ pub fn parse(text: &str) -> f64 {
             .fold(0.0, |n, d| n * 10.0 + f64::from(d - b'0'));
         return if digits.len() == text.len() { n } else { -n };
     }
-    host::parse(text)
+    crate::host::parse_number(text)
 }
 
 /// Appends `n` as JSON: `null` for NaN and ±Infinity (as `JSON.stringify`
@@ -51,35 +51,7 @@ pub fn write(out: &mut String, n: f64) {
         // Exact: an integer below 2^53.
         out.push_str(&(n.abs() as u64).to_string());
     } else {
-        out.push_str(&host::format(n));
-    }
-}
-
-#[cfg(target_arch = "wasm32")]
-mod host {
-    use wasm_bindgen::prelude::wasm_bindgen;
-
-    #[wasm_bindgen]
-    extern "C" {
-        /// JavaScript's `Number(text)`.
-        #[wasm_bindgen(js_name = Number)]
-        pub fn parse(text: &str) -> f64;
-        /// JavaScript's `String(n)`.
-        #[wasm_bindgen(js_name = String)]
-        pub fn format(n: f64) -> String;
-    }
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-mod host {
-    /// Rust's parse (exact, as `Number(text)` is).
-    pub fn parse(text: &str) -> f64 {
-        text.parse().unwrap_or(f64::NAN)
-    }
-
-    /// Rust's shortest round-trip digits (as `String(n)` writes, without an exponent).
-    pub fn format(n: f64) -> String {
-        format!("{n}")
+        out.push_str(&crate::host::format_number(n));
     }
 }
 

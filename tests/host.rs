@@ -1,7 +1,9 @@
 //! What the module leaves to the JavaScript host, compared with the Rust code
 //! it replaces (differential, in the runtime that ships it): numbers read with
 //! `Number(text)` and written with `String(n)` (`src/number.rs`) against
-//! Rust's `str::parse::<f64>` and `f64` formatting.
+//! Rust's `str::parse::<f64>` and `f64` formatting; IPv6 addresses of a
+//! `baseUrl` read by the URL parser (`src/endpoint.rs`) against Rust's
+//! `Ipv6Addr`.
 #![cfg(target_arch = "wasm32")]
 
 use cdf_workflow_retry::number;
@@ -174,4 +176,134 @@ fn numbers_written_by_the_host_read_back_as_rust_wrote_them() {
             assert_eq!(text, format!("{n}"));
         }
     }
+}
+
+/// What `origin_from_base_url` made of `[text]` with Rust's `Ipv6Addr` (the code
+/// the URL parser replaces): the origin, and whether plain http was allowed.
+fn ipv6_reference(text: &str) -> (Option<String>, bool) {
+    let lower = text.to_ascii_lowercase();
+    match lower.parse::<std::net::Ipv6Addr>() {
+        Ok(ip) => (Some(format!("https://[{ip}]:8443")), ip.is_loopback()),
+        Err(_) => (None, false),
+    }
+}
+
+fn ipv6_now(text: &str) -> (Option<String>, bool) {
+    use cdf_workflow_retry::endpoint::origin_from_base_url;
+    (
+        origin_from_base_url(&format!("https://[{text}]:8443/")).ok(),
+        origin_from_base_url(&format!("http://[{text}]")).is_ok(),
+    )
+}
+
+impl Rng {
+    /// An IPv6-like text: eight groups (some cut short by `::`, some with
+    /// leading zeros, too long or empty), maybe an IPv4 tail, maybe mangled.
+    fn ipv6_text(&mut self) -> String {
+        const HEX: &[u8] = b"0123456789abcdefABCDEF";
+        let groups = match self.below(4) {
+            0 => 8,
+            1 => 6,
+            _ => self.below(10) as usize,
+        };
+        let mut parts: Vec<String> = (0..groups)
+            .map(|_| match self.below(6) {
+                0 => "0".to_owned(),
+                1 => "ffff".to_owned(),
+                2 => String::new(),
+                _ => {
+                    let max = if self.below(8) == 0 { 6 } else { 4 };
+                    let n = 1 + self.below(max);
+                    (0..n)
+                        .map(|_| char::from(HEX[self.below(HEX.len() as u64) as usize]))
+                        .collect()
+                }
+            })
+            .collect();
+        if self.below(3) == 0 && !parts.is_empty() {
+            // A `::` somewhere.
+            let at = self.below(parts.len() as u64 + 1) as usize;
+            let cut = (self.below(4) as usize).min(parts.len() - at.min(parts.len()));
+            parts.splice(at..at + cut, [String::new()]);
+            if at == 0 {
+                parts.insert(0, String::new());
+            }
+            if at + 1 >= parts.len() {
+                parts.push(String::new());
+            }
+        }
+        if self.below(4) == 0 {
+            let octet = |r: &mut Rng| match r.below(5) {
+                0 => "0".to_owned(),
+                1 => format!("0{}", r.below(10)),
+                2 => r.below(300).to_string(),
+                _ => r.below(256).to_string(),
+            };
+            let n = 3 + self.below(3);
+            let v4: Vec<String> = (0..n).map(|_| octet(self)).collect();
+            if let Some(last) = parts.last_mut() {
+                *last = v4.join(".");
+            } else {
+                parts.push(v4.join("."));
+            }
+        }
+        let mut text = parts.join(":");
+        if self.below(6) == 0 && !text.is_empty() {
+            // One byte replaced by a character an address may (not) hold.
+            const ODD: &[u8] = b":.0fFx%]-/ ";
+            let i = self.below(text.len() as u64) as usize;
+            if text.is_char_boundary(i) && text.is_char_boundary(i + 1) {
+                let c = char::from(ODD[self.below(ODD.len() as u64) as usize]);
+                text.replace_range(i..=i, &c.to_string());
+            }
+        }
+        text
+    }
+}
+
+#[wasm_bindgen_test]
+fn ipv6_addresses_read_by_the_url_parser_as_rust_read_them() {
+    for text in [
+        "::1",
+        "0:0:0:0:0:0:0:1",
+        "0000:0000:0000:0000:0000:0000:0000:0001",
+        "::0:1",
+        "::",
+        "::2",
+        "2001:DB8::1",
+        "2001:db8:0:0:1:0:0:1",
+        "2001:db8::1:0:0:1",
+        "1:0:0:2:0:0:0:3",
+        "::ffff:1.2.3.4",
+        "::ffff:102:304",
+        "::ffff:0:0",
+        "::1.2.3.4",
+        "1::2:3:4:5:6:7",
+        "1:2:3:4:5:6:7::",
+        "1:2:3:4:5:6:7:8::",
+        "::1:2:3:4:5:6:7:8",
+        "1:2:3:4:5:6:1.2.3.4",
+        "::01.2.3.4",
+        "::1.2.3",
+        "::256.1.1.1",
+        "12345::",
+        ":::",
+        "1:::2",
+        "",
+        "::1%25eth0",
+        "fe80::1%eth0",
+        "v1.x",
+    ] {
+        assert_eq!(ipv6_now(text), ipv6_reference(text), "{text:?}");
+    }
+    let mut rng = Rng(0x5DEE_CE66_D1CE_4E5B);
+    let mut accepted = 0;
+    for _ in 0..20_000 {
+        let text = rng.ipv6_text();
+        let now = ipv6_now(&text);
+        assert_eq!(now, ipv6_reference(&text), "{text:?}");
+        accepted += usize::from(now.0.is_some());
+    }
+    // The generator reaches both sides.
+    assert!((2_000..18_000).contains(&accepted), "{accepted}");
 }
