@@ -8,7 +8,6 @@ use std::rc::Rc;
 
 use js_sys::{Array, Function, Object, Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use super::call::{retry_one, Ledger};
 use super::client::{bad_answer, check_origin, from_json, refused, Callbacks, Client, Failure};
@@ -281,7 +280,7 @@ pub async fn retry_executions(options: JsValue) -> Result<JsValue, JsValue> {
                 }
             };
             let (nonce, ledger, results) = (nonce.clone(), ledger.clone(), results.clone());
-            let promise = future_to_promise(async move {
+            let promise = super::spawn(async move {
                 let (result, attempts) = retry_one(client, &id, &nonce, &ledger).await;
                 if let Some(slot) = results.borrow_mut().get_mut(index) {
                     *slot = Some(result.map_err(|f| f.into_js(attempts)));

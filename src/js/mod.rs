@@ -1,6 +1,10 @@
-//! The thin wasm-bindgen layer: the two exports, their TypeScript types, and
+//! The thin wasm-bindgen layer: the exports, their TypeScript types, and
 //! the glue that converts values and awaits fetch.
 
+use std::future::Future;
+use std::pin::Pin;
+
+use js_sys::Promise;
 use wasm_bindgen::prelude::*;
 
 mod api;
@@ -12,6 +16,18 @@ mod http;
 mod output;
 mod provider;
 
+/// One call of an export: resolves to its result, rejects with a `CdfError`.
+type Call = Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>;
+
+/// Runs `call` as a Promise. Every export and the inner calls (the token
+/// provider's request, each execution of a batch) share this one instance
+/// of `future_to_promise`, rather than one per future type (`async fn`
+/// exports make one each): about 2 KB gzip less of the `.wasm`.
+pub(crate) fn spawn(call: impl Future<Output = Result<JsValue, JsValue>> + 'static) -> Promise {
+    let call: Call = Box::pin(call);
+    wasm_bindgen_futures::future_to_promise(call)
+}
+
 // The TypeScript declarations (options, results, CdfError, RetryEvent…) are
 // hand-written in src/js/types.d.ts and merged into index.d.ts by the build.
 
@@ -21,47 +37,72 @@ mod provider;
 /// none is given, retries safely, and resolves to the execution as a plain
 /// object; every failure rejects with a `CdfError`.
 /// Source: `POST /api/v1/projects/{project}/workflows/executions/{executionId}/retry`.
-#[wasm_bindgen(js_name = retryExecution, unchecked_return_type = "WorkflowExecution")]
-pub async fn retry_execution(
+#[wasm_bindgen(js_name = retryExecution, unchecked_return_type = "Promise<WorkflowExecution>")]
+pub fn retry_execution_promise(
     #[wasm_bindgen(unchecked_param_type = "RetryExecutionOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
+) -> Promise {
+    spawn(call::run(options))
+}
+
+/// `retryExecution` for Rust callers (the wasm tests).
+pub async fn retry_execution(options: JsValue) -> Result<JsValue, JsValue> {
     call::run(options).await
 }
 
 /// Lists workflow executions, newest first, following `nextCursor` until
 /// `limit` (default 100, at most 10000) are collected.
 /// Source: `POST /api/v1/projects/{project}/workflows/executions/list`.
-#[wasm_bindgen(js_name = listExecutions, unchecked_return_type = "WorkflowExecution[]")]
-pub async fn list_executions(
+#[wasm_bindgen(js_name = listExecutions, unchecked_return_type = "Promise<WorkflowExecution[]>")]
+pub fn list_executions_promise(
     #[wasm_bindgen(unchecked_param_type = "ListExecutionsOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
+) -> Promise {
+    spawn(api::list_executions(options))
+}
+
+/// `listExecutions` for Rust callers (the wasm tests).
+pub async fn list_executions(options: JsValue) -> Result<JsValue, JsValue> {
     api::list_executions(options).await
 }
 
 /// One execution with its tasks.
 /// Source: `GET /api/v1/projects/{project}/workflows/executions/{executionId}`.
-#[wasm_bindgen(js_name = getExecution, unchecked_return_type = "WorkflowExecutionDetails")]
-pub async fn get_execution(
+#[wasm_bindgen(js_name = getExecution, unchecked_return_type = "Promise<WorkflowExecutionDetails>")]
+pub fn get_execution_promise(
     #[wasm_bindgen(unchecked_param_type = "GetExecutionOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
+) -> Promise {
+    spawn(api::get_execution(options))
+}
+
+/// `getExecution` for Rust callers (the wasm tests).
+pub async fn get_execution(options: JsValue) -> Result<JsValue, JsValue> {
     api::get_execution(options).await
 }
 
 /// Polls an execution until its status is anything but `RUNNING`, and
 /// resolves with that last answer.
-#[wasm_bindgen(js_name = waitForExecution, unchecked_return_type = "WorkflowExecutionDetails")]
-pub async fn wait_for_execution(
+#[wasm_bindgen(js_name = waitForExecution, unchecked_return_type = "Promise<WorkflowExecutionDetails>")]
+pub fn wait_for_execution_promise(
     #[wasm_bindgen(unchecked_param_type = "WaitForExecutionOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
+) -> Promise {
+    spawn(api::wait_for_execution(options))
+}
+
+/// `waitForExecution` for Rust callers (the wasm tests).
+pub async fn wait_for_execution(options: JsValue) -> Result<JsValue, JsValue> {
     api::wait_for_execution(options).await
 }
 
 /// Retries many executions, at most `concurrency` at once, each with its own
 /// session; resolves to `{ retried, failed }` in input (or list) order.
-#[wasm_bindgen(js_name = retryExecutions, unchecked_return_type = "RetryExecutionsResult")]
-pub async fn retry_executions(
+#[wasm_bindgen(js_name = retryExecutions, unchecked_return_type = "Promise<RetryExecutionsResult>")]
+pub fn retry_executions_promise(
     #[wasm_bindgen(unchecked_param_type = "RetryExecutionsOptions")] options: JsValue,
-) -> Result<JsValue, JsValue> {
+) -> Promise {
+    spawn(api::retry_executions(options))
+}
+
+/// `retryExecutions` for Rust callers (the wasm tests).
+pub async fn retry_executions(options: JsValue) -> Result<JsValue, JsValue> {
     api::retry_executions(options).await
 }
 

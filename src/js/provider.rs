@@ -10,7 +10,6 @@ use std::rc::Rc;
 
 use js_sys::{Promise, Reflect};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen_futures::future_to_promise;
 
 use super::client::{bad_answer, check_origin, Client, Failure};
 use super::convert::snapshot;
@@ -93,7 +92,7 @@ fn provide(state: &Rc<RefCell<State>>, context: &JsValue) -> Promise {
         },
         TokenStep::Fetch => {
             let state2 = state.clone();
-            let promise = future_to_promise(async move {
+            let promise = super::spawn(async move {
                 let result = fetch(&state2).await;
                 state2.borrow_mut().in_flight = None;
                 result
