@@ -42,8 +42,12 @@ pub fn parse(text: &str) -> f64 {
 /// does); an integer below 2^53 as its digits (`-0` for negative zero, as
 /// Rust writes it); any other number as the host writes it.
 pub fn write(out: &mut String, n: f64) {
-    if !n.is_finite() {
+    if n.is_nan() {
         out.push_str("null");
+    } else if n.is_infinite() {
+        // What JSON.parse reads as ±Infinity: a number of an answer's user JSON
+        // beyond f64 (`1e400`) reaches JavaScript as JSON.parse gives it.
+        out.push_str(if n > 0.0 { "1e999" } else { "-1e999" });
     } else if n.fract() == 0.0 && n.abs() < EXACT {
         if n.is_sign_negative() {
             out.push('-');
@@ -99,8 +103,8 @@ mod tests {
             (-9_007_199_254_740_991.0, "-9007199254740991"),
             (0.5, "0.5"),
             (f64::NAN, "null"),
-            (f64::INFINITY, "null"),
-            (f64::NEG_INFINITY, "null"),
+            (f64::INFINITY, "1e999"),
+            (f64::NEG_INFINITY, "-1e999"),
         ] {
             assert_eq!(written(n), text);
         }
@@ -132,8 +136,10 @@ mod tests {
                 if n.is_finite() {
                     prop_assert_eq!(&text, &format!("{n}"));
                     prop_assert!(same(text.parse::<f64>().unwrap_or(f64::NAN), n), "{}", text);
-                } else {
+                } else if n.is_nan() {
                     prop_assert_eq!(text, "null");
+                } else {
+                    prop_assert_eq!(text, if n > 0.0 { "1e999" } else { "-1e999" });
                 }
             }
         }
