@@ -221,6 +221,11 @@ fn ipv6(text: &str) -> Option<String> {
     {
         return None;
     }
+    // An embedded IPv4 part is read as std reads IPv4 (four parts 0–255, no
+    // leading zeros): URL parsers differ there (Chromium accepts `::01.2.3.4`).
+    if let Some((_, tail)) = text.rsplit_once(':').filter(|(_, t)| t.contains('.')) {
+        ipv4(tail)?;
+    }
     let ip = crate::host::ipv6(text)?;
     if let Some((a, b)) = ip.strip_prefix("::ffff:").and_then(|g| g.split_once(':')) {
         if let (Ok(a), Ok(b)) = (u16::from_str_radix(a, 16), u16::from_str_radix(b, 16)) {
