@@ -127,8 +127,9 @@ pub enum CallEnded {
     },
 }
 
-/// A call, stepped by the driver.
-pub trait Call: std::fmt::Debug {
+/// A call, stepped by the driver. (Not `Debug`: the vtable of `Box<dyn Call>`
+/// would pull every machine's `Debug`, float printing included, into the wasm.)
+pub trait Call {
     /// One step: what `event` means, and what to do next.
     fn step(&mut self, event: CallEvent, clock: Clock) -> CallCommand;
     /// The call's operation, for errors about the call as a whole.

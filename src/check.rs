@@ -94,12 +94,13 @@ pub(crate) fn array(v: &Value, field: String) -> Result<&[Value], Fault> {
     }
 }
 
-/// Whether `v` is plain JSON: null, a boolean, a finite number, a string, or
-/// arrays and objects of those.
+/// Whether `v` is plain JSON: null, a boolean, a number (one beyond f64, such
+/// as `1e400`, is ±Infinity, as `JSON.parse` reads it), a string, or arrays
+/// and objects of those.
 fn is_json(v: &Value) -> bool {
     match v {
         Value::Null | Value::Bool(_) | Value::String(_) | Value::Raw(_) => true,
-        Value::Number(n) => n.is_finite(),
+        Value::Number(n) => !n.is_nan(),
         Value::Array(items) => items.iter().all(is_json),
         Value::Object(entries) => entries.iter().all(|(_, v)| is_json(v)),
         Value::Undefined | Value::Function | Value::Signal | Value::Other(_) => false,
@@ -184,6 +185,9 @@ mod tests {
             ),
         ]);
         assert_eq!(json_object(&good, "f".into()), Ok(good.clone()));
+        // A number beyond f64 (1e400) is Infinity, as JSON.parse reads it: plain JSON.
+        let big = obj(vec![("v", Value::Number(f64::INFINITY))]);
+        assert_eq!(json_object(&big, "f".into()), Ok(big.clone()));
         assert_eq!(
             json_object(&Value::Array(vec![]), "f".into()),
             Err(("f".to_owned(), "is not an object"))

@@ -1,7 +1,5 @@
 //! Where requests go: the origin from `cluster` or `baseUrl`, and the two API URLs.
 
-use std::net::{Ipv4Addr, Ipv6Addr};
-
 use crate::validate::{cluster_host, Reason};
 
 /// The `https://{cluster}.cognitedata.com` origin of a cluster name.
@@ -29,8 +27,8 @@ pub fn origin_from_base_url(base_url: &str) -> Result<String, Reason> {
     let (host, port) = split_host_port(authority).ok_or(BASE_URL_REASON)?;
     let loopback = match &host {
         Host::Name(name) => name == "localhost",
-        Host::V4(ip) => ip.is_loopback(),
-        Host::V6(ip) => ip.is_loopback(),
+        Host::V4(_, first) => *first == 127,
+        Host::V6(ip) => ip == "::1",
     };
     if !secure && !loopback {
         return Err(BASE_URL_REASON);
@@ -135,15 +133,17 @@ fn only_path_characters(bytes: &[u8]) -> bool {
 
 enum Host {
     Name(String),
-    V4(Ipv4Addr),
-    V6(Ipv6Addr),
+    /// As written (the only spelling [`ipv4`] accepts), and its first part.
+    V4(String, u8),
+    /// As [`ipv6`] writes it, without brackets.
+    V6(String),
 }
 
 impl Host {
     fn text(&self) -> String {
         match self {
             Host::Name(name) => name.clone(),
-            Host::V4(ip) => ip.to_string(),
+            Host::V4(ip, _) => ip.clone(),
             Host::V6(ip) => format!("[{ip}]"),
         }
     }
@@ -157,7 +157,7 @@ fn split_host_port(authority: &str) -> Option<(Host, Option<u16>)> {
             "" => None,
             _ => Some(after.strip_prefix(':')?),
         };
-        return Some((Host::V6(inside.parse().ok()?), parse_port(port)?));
+        return Some((Host::V6(ipv6(inside)?), parse_port(port)?));
     } else {
         match authority.rsplit_once(':') {
             Some((h, p)) => (h, Some(p)),
@@ -167,7 +167,7 @@ fn split_host_port(authority: &str) -> Option<(Host, Option<u16>)> {
     let port = parse_port(port_text)?;
     if host_text.chars().all(|c| c.is_ascii_digit() || c == '.') {
         // All digits and dots: it must be a full dotted IPv4 address.
-        return Some((Host::V4(host_text.parse().ok()?), port));
+        return Some((Host::V4(host_text.to_owned(), ipv4(host_text)?), port));
     }
     let labels_ok = host_text.len() <= 253
         && host_text.split('.').all(|label| {
@@ -177,6 +177,64 @@ fn split_host_port(authority: &str) -> Option<(Host, Option<u16>)> {
                 && !label.ends_with('-')
         });
     labels_ok.then(|| (Host::Name(host_text.to_owned()), port))
+}
+
+/// The first part of a dotted IPv4 address, or `None`: four decimal parts
+/// from 0 to 255 without leading zeros, as `std::net::Ipv4Addr` reads them
+/// (`tests` compare), so the address is written back as it came.
+fn ipv4(text: &str) -> Option<u8> {
+    let mut parts = text.split('.');
+    let mut first = None;
+    for _ in 0..4 {
+        let part = parts.next()?;
+        let digits = part.len();
+        if digits == 0
+            || digits > 3
+            || (digits > 1 && part.starts_with('0'))
+            || !part.bytes().all(|b| b.is_ascii_digit())
+        {
+            return None;
+        }
+        let n = part.bytes().fold(0u32, |n, d| n * 10 + u32::from(d - b'0'));
+        let n = u8::try_from(n).ok()?;
+        first.get_or_insert(n);
+    }
+    if parts.next().is_some() {
+        return None;
+    }
+    first
+}
+
+/// An IPv6 address (the text between brackets, in lower case) as the URL
+/// Standard serialises it (RFC 5952: `::1`), read by the host's URL parser,
+/// the one that checks every origin before a request (`js::client`); only
+/// hex digits, colons and dots reach it.
+///
+/// An IPv4-mapped address is written with dots (`::ffff:1.2.3.4`), as Rust's
+/// `Ipv6Addr` wrote it before: the URL parser writes it in hex, so the origin
+/// check refuses it, as it always did.
+fn ipv6(text: &str) -> Option<String> {
+    if text.is_empty()
+        || !text
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() || b == b':' || b == b'.')
+    {
+        return None;
+    }
+    // An embedded IPv4 part is read as std reads IPv4 (four parts 0–255, no
+    // leading zeros): URL parsers differ there (Chromium accepts `::01.2.3.4`).
+    if let Some((_, tail)) = text.rsplit_once(':').filter(|(_, t)| t.contains('.')) {
+        ipv4(tail)?;
+    }
+    let ip = crate::host::ipv6(text)?;
+    if let Some((a, b)) = ip.strip_prefix("::ffff:").and_then(|g| g.split_once(':')) {
+        if let (Ok(a), Ok(b)) = (u16::from_str_radix(a, 16), u16::from_str_radix(b, 16)) {
+            let [a1, a2] = a.to_be_bytes();
+            let [b1, b2] = b.to_be_bytes();
+            return Some(format!("::ffff:{a1}.{a2}.{b1}.{b2}"));
+        }
+    }
+    Some(ip)
 }
 
 /// `None` for a malformed port; `Some(None)` when there is none.
@@ -217,6 +275,37 @@ pub fn execution_url(origin: &str, project: &str, execution_id: &str) -> String 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ipv4_as_std_reads_it() {
+        let std = |t: &str| {
+            t.parse::<std::net::Ipv4Addr>()
+                .ok()
+                .map(|ip| ip.octets()[0])
+        };
+        for text in [
+            "127.0.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "10.0.0.1",
+            "1.2.3",
+            "1.2.3.4.5",
+            "01.2.3.4",
+            "1.02.3.4",
+            "256.1.1.1",
+            "1.2.3.",
+            ".1.2.3",
+            "1..2.3",
+            "",
+            "1.2.3.04",
+            "1.2.3.255",
+            "1000.1.1.1",
+            "00.1.1.1",
+            "127.000.0.1",
+        ] {
+            assert_eq!(ipv4(text), std(text), "{text}");
+        }
+    }
 
     #[test]
     fn cluster_origins() {
@@ -386,5 +475,22 @@ mod tests {
             execution_url("https://api.cognitedata.com", "proj", "059edaa4-a17a-4102-910e-2c3591500cce"),
             "https://api.cognitedata.com/api/v1/projects/proj/workflows/executions/059edaa4-a17a-4102-910e-2c3591500cce"
         );
+    }
+}
+
+#[cfg(all(test, not(target_arch = "wasm32")))]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { failure_persistence: None, cases: 5000, ..ProptestConfig::default() })]
+
+        /// `ipv4` accepts what `Ipv4Addr` accepts, and reads the same first part.
+        #[test]
+        fn ipv4_agrees_with_std(text in "[0-9.]{0,17}|([0-9]{1,4}\\.){3}[0-9]{1,4}|(0|[1-9][0-9]{0,2})(\\.(0|[1-9][0-9]{0,2})){3}") {
+            let std = text.parse::<std::net::Ipv4Addr>().ok().map(|ip| ip.octets()[0]);
+            prop_assert_eq!(ipv4(&text), std, "{}", text);
+        }
     }
 }

@@ -87,14 +87,12 @@ pub fn unmark(s: &str) -> Option<std::borrow::Cow<'_, str>> {
 /// doubled. Both are private-use characters of plane 15.
 pub const SURROGATE_MARK: char = '\u{F0000}';
 
-/// Appends a number: its shortest exact decimal form without an exponent
-/// (`1730204346000`, `0.5`); `null` for NaN and infinities, as `JSON.stringify` does.
+/// Appends a number: an integer below 2^53 as its digits (`1730204346000`),
+/// any other number as the host writes it (`0.5`, shortest digits that read
+/// back exactly; see [`crate::number`]); `null` for NaN and infinities, as
+/// `JSON.stringify` does.
 pub fn write_number(out: &mut String, n: f64) {
-    if n.is_finite() {
-        out.push_str(&format!("{n}"));
-    } else {
-        out.push_str("null");
-    }
+    crate::number::write(out, n);
 }
 
 /// Writes one JSON object, field by field.
@@ -314,7 +312,7 @@ pub(crate) mod tests {
             (0.5, "0.5"),
             (-2.25, "-2.25"),
             (f64::NAN, "null"),
-            (f64::INFINITY, "null"),
+            (f64::INFINITY, "1e999"),
         ] {
             assert_eq!(n.to_json(), text);
         }

@@ -29,7 +29,7 @@
 //!     (`groupFailures`, offline: failure signatures and groups);
 //!   - requests and answers: [`endpoint`] (URLs), [`session`] and [`execution`]
 //!     (bodies and answer checks), [`status`], [`json`] (JSON text for bodies
-//!     and results);
+//!     and results), [`number`] (numbers read and written by the host);
 //!   - failures: [`error`] (the error model), [`retry`] (retry decisions for
 //!     every request), [`secret`] (secrets that never print);
 //! - `js`, the thin wasm-bindgen layer (only on `wasm32`): converts values,
@@ -64,8 +64,10 @@ pub mod execution;
 pub mod failures;
 mod fields;
 pub mod filter;
+mod host;
 pub mod json;
 pub mod list;
+pub mod number;
 pub mod options;
 pub mod parse;
 pub mod poll;

@@ -368,14 +368,8 @@ impl Parser<'_> {
             }
         }
         let text = std::str::from_utf8(self.bytes.get(start..self.pos)?).ok()?;
-        // Plain integers (times, codes) without the float parser's work.
-        if text.len() <= 15 && text.bytes().all(|b| b.is_ascii_digit()) {
-            return Some(
-                text.bytes()
-                    .fold(0.0, |n, d| n * 10.0 + f64::from(d - b'0')),
-            );
-        }
-        text.parse::<f64>().ok()
+        // Plain integers here, the rest by the host (no float parser in the wasm).
+        Some(crate::number::parse(text))
     }
 }
 

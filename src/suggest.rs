@@ -8,12 +8,27 @@
 /// Keys longer than this (in characters) get no suggestion: the work stays bounded.
 pub const MAX_KEY_CHARS: usize = 64;
 
-/// The lower-case characters of `s` without `_`, `-` and white space.
+/// The characters of `s` without `_`, `-` and white space, ASCII letters in
+/// lower case.
+///
+/// Known keys are ASCII, so any other character matches none of their
+/// characters whatever its case: folding only ASCII gives every distance
+/// Unicode folding gave, without the Unicode case tables in the `.wasm`. The
+/// two exceptions are the characters whose lower case holds an ASCII letter,
+/// folded as Unicode folds them: the Kelvin sign (`k`) and `İ` (`i` and a
+/// combining dot). `tests` compare this with `char::to_lowercase`.
 fn folded(s: &str) -> Vec<char> {
-    s.chars()
-        .filter(|c| !matches!(c, '_' | '-') && !c.is_whitespace())
-        .flat_map(char::to_lowercase)
-        .collect()
+    let mut out = Vec::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '_' | '-' => {}
+            c if c.is_whitespace() => {}
+            '\u{212A}' => out.push('k'),
+            '\u{130}' => out.extend(['i', '\u{307}']),
+            c => out.push(c.to_ascii_lowercase()),
+        }
+    }
+    out
 }
 
 /// How far a folded key may be from a known key of `len` characters:
@@ -193,6 +208,63 @@ mod properties {
             if let Some(k) = did_you_mean(&key, &KNOWN) {
                 prop_assert!(KNOWN.contains(&k));
                 prop_assert_ne!(k, key.as_str());
+            }
+        }
+
+        /// The same suggestion as with Unicode case folding (the code this replaces),
+        /// for keys mixing ASCII, separators and letters of other scripts and cases.
+        #[test]
+        fn suggestions_as_with_unicode_folding(
+            key in "([a-zA-Z_ -]|[\u{212A}\u{130}\u{131}\u{C9}\u{E9}\u{DF}\u{1E9E}\u{3A3}\u{3C3}\u{41A}\u{FB00}\u{A0}\u{2028}]){0,20}",
+            i in 0usize..KNOWN.len(),
+            pos in 0usize..20,
+            insert in "[\u{212A}\u{130}\u{C9}K]",
+        ) {
+            fn unicode_folded(s: &str) -> Vec<char> {
+                s.chars()
+                    .filter(|c| !matches!(c, '_' | '-') && !c.is_whitespace())
+                    .flat_map(char::to_lowercase)
+                    .collect()
+            }
+            fn unicode_did_you_mean<'a>(key: &str, known: &[&'a str]) -> Option<&'a str> {
+                if known.contains(&key) || key.chars().count() > MAX_KEY_CHARS {
+                    return None;
+                }
+                let typed = unicode_folded(key);
+                if typed.is_empty() {
+                    return None;
+                }
+                let mut best: Option<(usize, &'a str)> = None;
+                for candidate in known {
+                    let target = unicode_folded(candidate);
+                    if typed.len().abs_diff(target.len()) > allowed(target.len()) {
+                        continue;
+                    }
+                    let d = distance(&typed, &target);
+                    if d <= allowed(target.len()) && best.map_or(true, |(b, _)| d < b) {
+                        best = Some((d, candidate));
+                    }
+                }
+                best.map(|(_, k)| k)
+            }
+            // A known key with one character replaced by an exotic one, and the generated key.
+            let mut near: Vec<char> = KNOWN[i].chars().collect();
+            let at = pos % near.len();
+            near[at] = insert.chars().next().unwrap_or('K');
+            let near: String = near.into_iter().collect();
+            // Every k and i written as the Kelvin sign and İ, one character dropped.
+            let mut exotic: Vec<char> = KNOWN[i]
+                .chars()
+                .map(|c| match c {
+                    'k' => '\u{212A}',
+                    'i' => '\u{130}',
+                    c => c,
+                })
+                .collect();
+            exotic.remove(pos % exotic.len());
+            let exotic: String = exotic.into_iter().collect();
+            for k in [key.as_str(), near.as_str(), exotic.as_str(), &KNOWN[i].to_uppercase()] {
+                prop_assert_eq!(did_you_mean(k, &KNOWN), unicode_did_you_mean(k, &KNOWN), "{:?}", k);
             }
         }
 

@@ -201,7 +201,7 @@ fn seconds(v: &Value, field: String) -> Result<f64, Fault> {
             if !(digits(whole) && digits(fraction)) {
                 return Err((field, PROBLEM));
             }
-            s.parse::<f64>().map_err(|_| (field.clone(), PROBLEM))?
+            crate::number::parse(s)
         }
         _ => return Err((field, PROBLEM)),
     };
