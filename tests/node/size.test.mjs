@@ -18,7 +18,7 @@ const pkg = fileURLToPath(new URL("../../pkg/", import.meta.url));
 const FILES = ["cdf_workflow_retry_bg.wasm", "cdf_workflow_retry.js", "browser.js", "lazy.js", "errors.js", "copy.js"];
 
 /** gzip bytes of wasm + glue + browser entry when the budget was last set (README, "Size and speed"). */
-const REACHED_GZIP = 102_939;
+const REACHED_GZIP = 103_090;
 const BUDGET_GZIP = Math.round(REACHED_GZIP * 1.03);
 
 test("what a browser downloads stays within the size budget", () => {
