@@ -9,18 +9,8 @@
 // in one process share that drift, so two builds compare to within about a microsecond.
 import { join, resolve } from "node:path";
 import { pathToFileURL } from "node:url";
-import { FAILED, ROOT, TOKEN } from "./lib/contenders.mjs";
+import { ANSWER, FAILED, ROOT, TOKEN } from "./lib/contenders.mjs";
 
-const ANSWER = JSON.stringify({
-  id: FAILED,
-  workflowExternalId: "nightly-ingest",
-  version: "v3",
-  status: "RUNNING",
-  engineExecutionId: "9b2f4c1e-3a7d-4e8b-9c10-5d6e7f8a9b01",
-  createdTime: 1773108000000,
-  startTime: 1773108001000,
-  metadata: { team: "data", trigger: "schedule" },
-});
 const pool = [];
 globalThis.fetch = async () => pool.pop();
 

@@ -12,22 +12,11 @@
 import { performance } from "node:perf_hooks";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { load, PKG_DIR, FAILED } from "./lib/contenders.mjs";
+import { ANSWER, load, PKG_DIR, FAILED } from "./lib/contenders.mjs";
 
 const [mode, name, ...args] = process.argv.slice(2);
 const out = (v) => process.stdout.write(JSON.stringify(v) + "\n");
 
-/** The body the mock sends for a successful retry. */
-const ANSWER = JSON.stringify({
-  id: FAILED,
-  workflowExternalId: "nightly-ingest",
-  version: "v3",
-  status: "RUNNING",
-  engineExecutionId: "9b2f4c1e-3a7d-4e8b-9c10-5d6e7f8a9b01",
-  createdTime: 1773108000000,
-  startTime: 1773108001000,
-  metadata: { team: "data", trigger: "schedule" },
-});
 const STUB = { baseUrl: "http://127.0.0.1:9", project: "bench-stub", nonce: "bench-stub-nonce-0123456789" };
 
 /** A stub fetch that answers from a pool of prebuilt Responses; `refill(n)` builds n more. */

@@ -11,6 +11,17 @@ export const CONTENDERS = ["package", "floor", "sdk"];
 export const LABEL = { package: "cdf-workflow-retry", floor: "hand-written floor", sdk: "@cognite/sdk" };
 export const FAILED = "11111111-1111-4111-8111-111111111111";
 export const TOKEN = "test-token-bench";
+/** The body a stub fetch answers for a successful retry (child.mjs, phases.mjs, alternate.mjs). */
+export const ANSWER = JSON.stringify({
+  id: FAILED,
+  workflowExternalId: "nightly-ingest",
+  version: "v3",
+  status: "RUNNING",
+  engineExecutionId: "9b2f4c1e-3a7d-4e8b-9c10-5d6e7f8a9b01",
+  createdTime: 1773108000000,
+  startTime: 1773108001000,
+  metadata: { team: "data", trigger: "schedule" },
+});
 /** The mock accepts only this package's x-cdp-sdk header; the sdk is given it too. */
 export const SDK_HEADER = "cdf-workflow-retry:0.1.0";
 
