@@ -13,7 +13,7 @@ use wasm_bindgen::prelude::*;
 use super::call::{retry_one, Ledger};
 use super::client::{check_origin, refused, Callbacks, Client};
 use super::convert::{snapshot, Snapshot};
-use super::driver::{drive_call, knobs, spawn, Prepared};
+use super::driver::{drive_call, knobs, notify, spawn, Prepared};
 use super::guard::{CallGuard, Stop};
 use super::output;
 use crate::batch::{parse_retry_executions_options, Batch, Targets, RETRY_EXECUTIONS};
@@ -26,12 +26,6 @@ use crate::list::{parse_list_executions_options, LIST_EXECUTIONS};
 use crate::options::NonceSource;
 use crate::poll::{parse_wait_for_execution_options, WAIT_FOR_EXECUTION};
 use crate::value::Value;
-
-#[wasm_bindgen(module = "/src/js/runtime.js")]
-extern "C" {
-    #[wasm_bindgen(catch, js_name = callAndForget)]
-    fn call_and_forget(f: &Function, arg: &JsValue) -> Result<(), JsValue>;
-}
 
 /// Reads and validates a call's options: the snapshot, the parsed options,
 /// and a `baseUrl` checked against the runtime's URL parser.
@@ -67,13 +61,6 @@ pub fn check_base_url(snap: &Snapshot, connection: &Connection) -> Result<(), Js
 #[inline(never)]
 pub fn connect(snap: &Snapshot, connection: &Connection) -> Result<Client, JsValue> {
     Client::new(connection, &Callbacks::of(snap, connection))
-}
-
-/// Calls an `onProgress` callback; what it throws is ignored.
-fn progress(f: &Option<Function>, event: &JsValue) {
-    if let Some(f) = f {
-        let _ = call_and_forget(f, event);
-    }
 }
 
 /// `listExecutions(options)`: read and checked now; the listing machine.
@@ -298,7 +285,7 @@ pub async fn run_batch(batched: Batched) -> Result<JsValue, JsValue> {
                 let event_result = result.clone();
                 if let Some(p) = batch.finish(index, result) {
                     let event = progress_event(p.done, p.total, p.execution_id, &event_result);
-                    progress(&on_progress, &event);
+                    notify(on_progress.as_ref(), &event);
                 }
             }
         }

@@ -35,8 +35,6 @@ use crate::value::Value;
 extern "C" {
     #[wasm_bindgen(catch, js_name = callAsync)]
     fn call_async(f: &Function, arg: &JsValue) -> Result<js_sys::Promise, JsValue>;
-    #[wasm_bindgen(catch, js_name = callAndForget)]
-    fn call_and_forget(f: &Function, arg: &JsValue) -> Result<(), JsValue>;
     #[wasm_bindgen(catch, js_name = hostOf)]
     fn host_of(url: &str) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(catch, js_name = stringLength)]
@@ -417,7 +415,7 @@ impl Client {
         };
         let serializer = serde_wasm_bindgen::Serializer::json_compatible();
         if let Ok(event) = event.serialize(&serializer) {
-            let _ = call_and_forget(f, &event);
+            super::driver::notify(Some(f), &event);
         }
     }
 

@@ -24,6 +24,14 @@ extern "C" {
     fn call_and_forget(f: &Function, arg: &JsValue) -> Result<(), JsValue>;
 }
 
+/// Calls a caller's callback (`onProgress`, `onRetry`) with `event`; what it
+/// throws, or a promise it returns that rejects, is ignored.
+pub fn notify(f: Option<&Function>, event: &JsValue) {
+    if let Some(f) = f {
+        let _ = call_and_forget(f, event);
+    }
+}
+
 /// A promise of any of the package's futures: the one `future_to_promise` instance.
 pub fn spawn(future: Pin<Box<dyn Future<Output = Result<JsValue, JsValue>>>>) -> Promise {
     future_to_promise(future)
@@ -115,9 +123,7 @@ pub async fn drive_call(
             },
             CallCommand::Progress(json) => {
                 let value = from_json(&json);
-                if let Some(f) = on_progress {
-                    let _ = call_and_forget(f, &value);
-                }
+                notify(on_progress, &value);
                 progressed = Some(value);
                 CallEvent::Progressed
             }
