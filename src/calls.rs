@@ -454,8 +454,8 @@ pub struct WaitForExecution {
     knobs: Knobs,
     polls: u32,
     last_status: Option<String>,
-    /// The answer of the last poll, once it is settled.
-    settled: Option<String>,
+    /// The last poll's status was anything but `RUNNING`.
+    settled: bool,
 }
 
 impl WaitForExecution {
@@ -475,7 +475,7 @@ impl WaitForExecution {
             knobs,
             polls: 0,
             last_status: None,
-            settled: None,
+            settled: false,
         }
     }
 
@@ -512,14 +512,6 @@ impl WaitForExecution {
             last_status: self.last_status.clone(),
         }))
     }
-
-    fn finish(&mut self) -> CallCommand {
-        match self.settled.take() {
-            Some(_) if self.has_on_progress => CallCommand::Done(Ok(Output::LastProgress)),
-            Some(json) => CallCommand::Done(Ok(Output::Json(json))),
-            None => self.poll(),
-        }
-    }
 }
 
 impl Call for WaitForExecution {
@@ -535,28 +527,22 @@ impl Call for WaitForExecution {
                     Err(f) => return CallCommand::Done(Err(bad_answer(op, request_id, f))),
                 };
                 self.polls = self.polls.saturating_add(1);
-                let status = details.execution.status.clone();
-                let json = details.to_json();
-                if is_settled(&status) {
-                    self.settled = Some(json.clone());
-                } else {
-                    self.last_status = Some(status);
+                self.settled = is_settled(&details.execution.status);
+                if !self.settled {
+                    self.last_status = Some(details.execution.status.clone());
                 }
+                let json = details.to_json();
                 if self.has_on_progress {
                     CallCommand::Progress(json)
-                } else if self.settled.is_some() {
-                    self.finish()
+                } else if self.settled {
+                    CallCommand::Done(Ok(Output::Json(json)))
                 } else {
                     self.next(clock)
                 }
             }
-            CallEvent::Progressed => {
-                if self.settled.is_some() {
-                    self.finish()
-                } else {
-                    self.next(clock)
-                }
-            }
+            // A settled wait resolves to the very object onProgress was given.
+            CallEvent::Progressed if self.settled => CallCommand::Done(Ok(Output::LastProgress)),
+            CallEvent::Progressed => self.next(clock),
             CallEvent::Failed(ErrorKind::Timeout) => self.timed_out(),
             CallEvent::Failed(_) => CallCommand::Done(Err(CallEnded::LastFailure)),
         }
