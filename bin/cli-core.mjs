@@ -997,6 +997,8 @@ const commands = {
     if (wait) need("waitForExecution"); // before anything is retried
 
     if (values["dry-run"]) {
+      // A clean preview means the real run would start: its own option is checked too.
+      checkedInteger(values, "concurrency", 1, 16);
       const listExecutions = need("listExecutions");
       ui.status("listing executions");
       const executions = await listExecutions({ ...ctx.connection, ...filter, status: filter.status ?? RETRYABLE });

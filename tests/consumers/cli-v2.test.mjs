@@ -222,6 +222,17 @@ test("cli v2: retry-failed --dry-run only lists what it would retry", async () =
   assert.deepEqual(JSON.parse(request.body).filter, { workflowFilters: [{ externalId: "nightly-ingest" }], status: RETRYABLE });
 });
 
+test("cli v2: retry-failed --dry-run checks the options the real run checks (a bad --concurrency exits 2, nothing sent)", async () => {
+  const project = uniqueProject("cli2dryc");
+  const ctl = control(setup, project);
+  for (const bad of ["0", "17", "99", "x"]) {
+    const r = await cli(["retry-failed", ...base(project), "--all", "--dry-run", "--concurrency", bad]);
+    assert.equal(r.code, 2, `${bad}: ${r.stderr}`);
+    assert.match(r.stderr, /--concurrency/);
+  }
+  assert.deepEqual(await ctl.log(), [], "nothing was sent");
+});
+
 test("cli v2: retry-failed --dry-run against the mock's own list, in text and --json: what it would retry, and no session or retry sent", async () => {
   for (const json of [false, true]) {
     const project = uniqueProject("cli2dryreal");
